@@ -1,0 +1,1 @@
+"""CivicDesk: constituent services for the offices of elected officials."""

@@ -1,0 +1,53 @@
+"""What each role may do. The only place in CivicDesk where roles are named against actions.
+
+Views, API endpoints and services ask `Membership.can(permission)`, which reads this table.
+A permission that is not in the table is a KeyError, never a silent "no".
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    CASEWORKER = "caseworker", _("Caseworker")
+    CORRESPONDENT = "correspondent", _("Correspondent")
+    OUTREACH = "outreach", _("Outreach")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    VIEWER = "viewer", _("Viewer")
+
+
+ADMINS = {Role.ADMIN}
+MANAGERS = ADMINS | {Role.MANAGER}
+STAFF = MANAGERS | {Role.CASEWORKER, Role.CORRESPONDENT, Role.OUTREACH}
+EVERYONE = STAFF | {Role.VOLUNTEER, Role.VIEWER}
+
+PERMISSIONS: dict[str, set[str]] = {
+    # the office itself
+    "office.view": EVERYONE,
+    "office.edit": ADMINS,
+    "member.view": STAFF | {Role.VIEWER},
+    "member.invite": ADMINS,
+    "member.deactivate": ADMINS,
+    "member.change_role": ADMINS,
+    # the audit log
+    "audit.view": ADMINS,
+    "audit.verify": ADMINS,
+    # background jobs: everyone sees their own; these see all of the office's
+    "job.view_all": MANAGERS,
+    "job.start_maintenance": ADMINS,
+    # the API
+    "api.use": STAFF | {Role.VIEWER, Role.VOLUNTEER},
+    # dashboard and search
+    "dashboard.view": EVERYONE,
+    "search.use": EVERYONE,
+}
+
+
+def role_can(role: str, permission: str) -> bool:
+    return role in PERMISSIONS[permission]
+
+
+def roles_with(permission: str) -> list[str]:
+    return [role.label for role in Role if role in PERMISSIONS[permission]]

@@ -1,0 +1,14 @@
+"""Where a request comes from."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind a trusted proxy (CIVICDESK_BEHIND_PROXY) the first
+    X-Forwarded-For entry; otherwise the socket peer, which a client cannot forge."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,25 @@
+"""URL map. Every view declares its access policy (core/access.py); the isolation test checks."""
+
+from django.conf import settings
+from django.urls import include, path
+
+from civicdesk.api import api
+from civicdesk.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("civicdesk.reports.urls")),
+    path("", include("civicdesk.accounts.urls")),
+    path("jobs/", include("civicdesk.jobs.urls")),
+    path("audit/", include("civicdesk.audit.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler403 = "civicdesk.core.views.permission_denied"
+handler404 = "civicdesk.core.views.page_not_found"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
