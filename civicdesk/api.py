@@ -63,7 +63,11 @@ def token_error(request, exc: TokenError):
 @api.exception_handler(AuthenticationError)
 def not_authenticated(request, exc):
     return api.create_response(
-        request, error_body("not_authenticated", "Send a personal API token: Authorization: Bearer <token>."), status=401
+        request,
+        error_body(
+            "not_authenticated", "Send a personal API token: Authorization: Bearer <token>."
+        ),
+        status=401,
     )
 
 
@@ -74,12 +78,16 @@ def not_found(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
-    return api.create_response(request, error_body("forbidden", "Your role does not allow this."), status=403)
+    return api.create_response(
+        request, error_body("forbidden", "Your role does not allow this."), status=403
+    )
 
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc: ValidationError):
-    return api.create_response(request, error_body("invalid", "The request is not valid.", exc.errors), status=422)
+    return api.create_response(
+        request, error_body("invalid", "The request is not valid.", exc.errors), status=422
+    )
 
 
 @api.exception_handler(DomainError)

@@ -174,7 +174,9 @@ SCHEDULER_TICK_SECONDS = env_int("CIVICDESK_SCHEDULER_TICK_SECONDS", 15)
 # ---------------------------------------------------------------- caches
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # allauth's rate limits count in the cache, which must be shared by every web process.
     CACHES = {
@@ -208,13 +210,16 @@ def _email_settings(url: str) -> dict:
         return {
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": parsed.hostname or "localhost",
-            "EMAIL_PORT": parsed.port or (465 if scheme == "smtp+ssl" else 587 if scheme == "smtp+tls" else 25),
+            "EMAIL_PORT": parsed.port
+            or (465 if scheme == "smtp+ssl" else 587 if scheme == "smtp+tls" else 25),
             "EMAIL_HOST_USER": unquote(parsed.username or ""),
             "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
             "EMAIL_USE_TLS": scheme == "smtp+tls",
             "EMAIL_USE_SSL": scheme == "smtp+ssl",
         }
-    raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not one of smtp, smtp+tls, smtp+ssl, console, memory, file.")
+    raise ImproperlyConfigured(
+        f"EMAIL_URL scheme {scheme!r} is not one of smtp, smtp+tls, smtp+ssl, console, memory, file."
+    )
 
 
 globals().update(_email_settings(EMAIL_URL))
@@ -253,7 +258,10 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("CIVICDESK_WEBAUTHN_INSECURE_ORIGI
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -274,7 +282,11 @@ SECURE_SSL_REDIRECT = SECURE and env_bool("CIVICDESK_SSL_REDIRECT", default=True
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CIVICDESK_BEHIND_PROXY", default=False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env_bool("CIVICDESK_BEHIND_PROXY", default=False)
+    else None
+)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -309,6 +321,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {

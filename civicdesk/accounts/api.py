@@ -53,7 +53,11 @@ def me(request):
     from .permissions import PERMISSIONS
 
     member = request.auth
-    return {"member": member, "office": member.office, "permissions": sorted(p for p in PERMISSIONS if member.can(p))}
+    return {
+        "member": member,
+        "office": member.office,
+        "permissions": sorted(p for p in PERMISSIONS if member.can(p)),
+    }
 
 
 @router.get("/office", response=OfficeOut)
@@ -66,10 +70,14 @@ def current_office(request):
 @needs("member.view")
 @paginate(CursorPagination, ordering=("-id",))
 def list_members(request, include_inactive: bool = False):
-    return queries.member_list(request.auth.office, include_inactive=include_inactive).order_by("-id")
+    return queries.member_list(request.auth.office, include_inactive=include_inactive).order_by(
+        "-id"
+    )
 
 
 @router.get("/members/{member_id}", response=MemberOut)
 @needs("member.view")
 def get_member(request, member_id: int):
-    return get_object_or_404(Membership.objects.for_office(request.auth.office).select_related("user"), pk=member_id)
+    return get_object_or_404(
+        Membership.objects.for_office(request.auth.office).select_related("user"), pk=member_id
+    )

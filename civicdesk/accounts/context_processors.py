@@ -28,4 +28,8 @@ def membership(request: HttpRequest) -> dict:
             .order_by("office__name")
         )
 
-    return {"member": member, "other_memberships": other_memberships, "can": permission_tree(member)}
+    return {
+        "member": member,
+        "other_memberships": other_memberships,
+        "can": permission_tree(member),
+    }

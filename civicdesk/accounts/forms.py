@@ -11,7 +11,16 @@ from .permissions import Role
 class OfficeForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Office
-        fields = ["name", "kind", "jurisdiction", "time_zone", "language", "address", "logo", "require_mfa_for_all"]
+        fields = [
+            "name",
+            "kind",
+            "jurisdiction",
+            "time_zone",
+            "language",
+            "address",
+            "logo",
+            "require_mfa_for_all",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_logo(self):
@@ -32,8 +41,12 @@ class RoleForm(StyledFormMixin, forms.Form):
 
 class AcceptInvitationForm(StyledFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
-    password1 = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput(render_value=True))
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(render_value=True))
+    password1 = forms.CharField(
+        label=_("Choose a password"), widget=forms.PasswordInput(render_value=True)
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(render_value=True)
+    )
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)

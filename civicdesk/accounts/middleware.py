@@ -15,7 +15,9 @@ def current_membership(request: HttpRequest) -> Membership | None:
     """The active membership for the office chosen in this session, else the first one."""
     if not request.user.is_authenticated:
         return None
-    memberships = Membership.objects.active().filter(user=request.user).select_related("office", "user")
+    memberships = (
+        Membership.objects.active().filter(user=request.user).select_related("office", "user")
+    )
     chosen = request.session.get(SESSION_OFFICE_KEY)
     member = memberships.filter(office_id=chosen).first() if chosen else None
     return member or memberships.order_by("office__name").first()
@@ -46,7 +48,15 @@ class RequireMfaMiddleware:
     """Admins, and everyone in an office that asks for it, must set up a second factor before
     anything but the account pages (where they set it up) and static files."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/", "/open311/", "/invite/", "/i18n/")
+    ALLOWED_PREFIXES = (
+        "/accounts/",
+        "/static/",
+        "/healthz",
+        "/api/",
+        "/open311/",
+        "/invite/",
+        "/i18n/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

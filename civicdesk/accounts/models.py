@@ -70,9 +70,13 @@ class Office(TimeStamped):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=OfficeKind.choices, default=OfficeKind.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=OfficeKind.choices, default=OfficeKind.OTHER
+    )
     jurisdiction = models.CharField(_("jurisdiction"), max_length=200, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
+    )
     language = models.CharField(_("language"), max_length=10, default="en")
     address = models.TextField(_("address"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="office-logos/", blank=True)
@@ -146,7 +150,11 @@ class Invitation(OfficeOwned):
 
     @property
     def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
 
 class ApiToken(OfficeOwned):

@@ -15,9 +15,11 @@ def member_list(office: Office, *, include_inactive: bool = False) -> QuerySet[M
 def pending_invitations(office: Office) -> QuerySet[Invitation]:
     from django.utils import timezone
 
-    return Invitation.objects.for_office(office).filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    ).order_by("-created_at")
+    return (
+        Invitation.objects.for_office(office)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+    )
 
 
 def token_list(member: Membership) -> QuerySet[ApiToken]:
@@ -27,4 +29,6 @@ def token_list(member: Membership) -> QuerySet[ApiToken]:
 def search_members(office: Office, text: str, *, limit: int = 10) -> QuerySet[Membership]:
     from django.db.models import Q
 
-    return member_list(office).filter(Q(user__full_name__icontains=text) | Q(user__email__icontains=text))[:limit]
+    return member_list(office).filter(
+        Q(user__full_name__icontains=text) | Q(user__email__icontains=text)
+    )[:limit]

@@ -17,8 +17,16 @@ from civicdesk.core.errors import DomainError, NotAllowed
 from .models import ApiToken, Invitation, Membership, Office, User
 from .permissions import Role
 
-OFFICE_FIELDS = ("name", "kind", "jurisdiction", "time_zone", "language", "address", "require_mfa_for_all")
-TOKEN_PREFIX = "cd_"
+OFFICE_FIELDS = (
+    "name",
+    "kind",
+    "jurisdiction",
+    "time_zone",
+    "language",
+    "address",
+    "require_mfa_for_all",
+)
+TOKEN_PREFIX = "cd_"  # noqa: S105  (a visible marker, not a secret)
 
 
 class InvitationInvalid(DomainError):
@@ -47,9 +55,13 @@ def create_office(*, name: str, slug: str = "", by: Membership | None = None, **
     if not slug:
         raise DomainError("An office needs a name.", code="office_name_required")
     if Office.objects.filter(slug=slug).exists():
-        raise DomainError(f"An office with the short name {slug!r} already exists.", code="office_slug_taken")
+        raise DomainError(
+            f"An office with the short name {slug!r} already exists.", code="office_slug_taken"
+        )
     office = Office.objects.create(name=name.strip(), slug=slug, **fields)
-    audit.record(None, "office.created", office, changes=audit.snapshot(office, ("name", "slug", "kind")))
+    audit.record(
+        None, "office.created", office, changes=audit.snapshot(office, ("name", "slug", "kind"))
+    )
     return office
 
 
@@ -73,13 +85,20 @@ def update_office(office: Office, *, by: Membership | None, **fields) -> Office:
 
 @transaction.atomic
 def add_member(
-    office: Office, *, email: str, role: str, by: Membership | None, full_name: str = "",
+    office: Office,
+    *,
+    email: str,
+    role: str,
+    by: Membership | None,
+    full_name: str = "",
     password: str | None = None,
 ) -> Membership:
     """Give a person (created if new) a role in the office. For scripts and accepted invitations."""
     _require(by, "member.invite", office)
     if role not in Role.values:
-        raise DomainError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.", code="role_unknown")
+        raise DomainError(
+            f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.", code="role_unknown"
+        )
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -154,17 +173,33 @@ def invite_member(
         raise DomainError(f"Unknown role {role!r}.", code="role_unknown")
     if Membership.objects.for_office(office).active().filter(user__email=email).exists():
         raise DomainError(f"{email} is already a member of {office}.", code="member_exists")
-    Invitation.objects.for_office(office).filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    Invitation.objects.for_office(office).filter(
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     secret = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        office=office, email=email, role=role, token_hash=hash_secret(secret), invited_by=by,
+        office=office,
+        email=email,
+        role=role,
+        token_hash=hash_secret(secret),
+        invited_by=by,
         expires_at=timezone.now() + settings.INVITATION_VALID_FOR,
     )
-    audit.record(by, "member.invited", invitation, office=office, changes={"email": [None, email], "role": [None, role]})
+    audit.record(
+        by,
+        "member.invited",
+        invitation,
+        office=office,
+        changes={"email": [None, email], "role": [None, role]},
+    )
     link = f"{settings.SITE_URL}/invite/{secret}/"
-    context = {"office": office, "link": link, "role": invitation.get_role_display(), "by": by, "expires_at": invitation.expires_at}
+    context = {
+        "office": office,
+        "link": link,
+        "role": invitation.get_role_display(),
+        "by": by,
+        "expires_at": invitation.expires_at,
+    }
     if not notify:  # demo data and imports: the link is never sent
         return invitation, secret
     transaction.on_commit(
@@ -179,23 +214,35 @@ def invite_member(
 
 
 def pending_invitation(secret: str) -> Invitation:
-    invitation = Invitation.objects.select_related("office").filter(token_hash=hash_secret(secret)).first()
+    invitation = (
+        Invitation.objects.select_related("office").filter(token_hash=hash_secret(secret)).first()
+    )
     if invitation is None or not invitation.is_pending:
-        raise InvitationInvalid("This invitation link is not valid any more. Ask your office admin for a new one.")
+        raise InvitationInvalid(
+            "This invitation link is not valid any more. Ask your office admin for a new one."
+        )
     return invitation
 
 
 @transaction.atomic
-def accept_invitation(secret: str, *, user: User | None = None, full_name: str = "", password: str | None = None) -> Membership:
+def accept_invitation(
+    secret: str, *, user: User | None = None, full_name: str = "", password: str | None = None
+) -> Membership:
     """Join the office. A signed-in user joins as themselves; a new person gets an account."""
     invitation = pending_invitation(secret)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise InvitationInvalid("This invitation has already been used.")
     if user is not None and user.email.lower() != invitation.email:
-        raise InvitationInvalid(f"This invitation is for {invitation.email}; sign out and open the link again.")
+        raise InvitationInvalid(
+            f"This invitation is for {invitation.email}; sign out and open the link again."
+        )
     member = add_member(
-        invitation.office, email=invitation.email, role=invitation.role, by=None, full_name=full_name,
+        invitation.office,
+        email=invitation.email,
+        role=invitation.role,
+        by=None,
+        full_name=full_name,
         password=password,
     )
     invitation.accepted_at = timezone.now()
@@ -207,7 +254,9 @@ def accept_invitation(secret: str, *, user: User | None = None, full_name: str =
 
 
 @transaction.atomic
-def create_api_token(member: Membership, *, name: str, days: int | None = None, by: Membership | None = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    member: Membership, *, name: str, days: int | None = None, by: Membership | None = None
+) -> tuple[ApiToken, str]:
     """A new personal token for `member`'s office. Returns the row and the token text, which
     is shown once and stored only as a hash."""
     days = days or settings.API_TOKEN_DEFAULT_DAYS
@@ -218,10 +267,19 @@ def create_api_token(member: Membership, *, name: str, days: int | None = None, 
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        office=member.office, membership=member, name=name.strip() or "API token", prefix=prefix,
-        token_hash=hash_secret(secret), expires_at=timezone.now() + timedelta(days=days),
+        office=member.office,
+        membership=member,
+        name=name.strip() or "API token",
+        prefix=prefix,
+        token_hash=hash_secret(secret),
+        expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.record(by or member, "api_token.created", token, changes={"expires_at": [None, token.expires_at.isoformat()]})
+    audit.record(
+        by or member,
+        "api_token.created",
+        token,
+        changes={"expires_at": [None, token.expires_at.isoformat()]},
+    )
     return token, secret
 
 

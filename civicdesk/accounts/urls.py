@@ -8,7 +8,11 @@ urlpatterns = [
     path("office/settings/", views.office_settings, name="office-settings"),
     path("office/staff/", views.staff_list, name="staff-list"),
     path("office/staff/<int:member_id>/", views.staff_detail, name="staff-detail"),
-    path("office/invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke-invitation"),
+    path(
+        "office/invitations/<int:invitation_id>/revoke/",
+        views.revoke_invitation,
+        name="revoke-invitation",
+    ),
     path("invite/<str:secret>/", views.accept_invitation, name="accept-invitation"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke-token"),

@@ -59,7 +59,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 invite_form.add_error("email", exc.message)
             else:
-                messages.success(request, _("Invitation sent to %(email)s.") % invite_form.cleaned_data)
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % invite_form.cleaned_data
+                )
                 return redirect("accounts:staff-list")
     context = {
         "members": queries.member_list(office, include_inactive=True),
@@ -71,14 +73,18 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @require_member("member.view")
 def staff_detail(request: HttpRequest, member_id: int) -> HttpResponse:
-    target = get_for_member(request.member, Membership.objects.select_related("user"), member_id, need="member.view")
+    target = get_for_member(
+        request.member, Membership.objects.select_related("user"), member_id, need="member.view"
+    )
     form = RoleForm(request.POST or None, initial={"role": target.role})
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "deactivate":
                 services.deactivate_member(target, by=request.member)
-                messages.success(request, _("%(name)s can no longer use this office.") % {"name": target.user})
+                messages.success(
+                    request, _("%(name)s can no longer use this office.") % {"name": target.user}
+                )
             elif action == "reactivate":
                 services.reactivate_member(target, by=request.member)
                 messages.success(request, _("%(name)s has access again.") % {"name": target.user})
@@ -86,7 +92,12 @@ def staff_detail(request: HttpRequest, member_id: int) -> HttpResponse:
                 services.change_role(target, role=form.cleaned_data["role"], by=request.member)
                 messages.success(request, _("Role changed."))
             else:
-                return render(request, "accounts/staff_detail.html", {"target": target, "form": form}, status=400)
+                return render(
+                    request,
+                    "accounts/staff_detail.html",
+                    {"target": target, "form": form},
+                    status=400,
+                )
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("accounts:staff-detail", member_id=target.pk)
@@ -100,7 +111,9 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
     from civicdesk import audit
 
-    invitation = get_for_member(request.member, Invitation.objects.all(), invitation_id, need="member.invite")
+    invitation = get_for_member(
+        request.member, Invitation.objects.all(), invitation_id, need="member.invite"
+    )
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
@@ -114,15 +127,21 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
     try:
         invitation = services.pending_invitation(secret)
     except DomainError as exc:
-        return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404)
+        return render(
+            request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404
+        )
     user = request.user if request.user.is_authenticated else None
     existing = services.User.objects.filter(email=invitation.email).exists()
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and (user is not None or existing or form.is_valid()):
         try:
             member = services.accept_invitation(
-                secret, user=user, full_name=form.cleaned_data.get("full_name", "") if form.is_bound else "",
-                password=form.cleaned_data.get("password1") if user is None and not existing else None,
+                secret,
+                user=user,
+                full_name=form.cleaned_data.get("full_name", "") if form.is_bound else "",
+                password=form.cleaned_data.get("password1")
+                if user is None and not existing
+                else None,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -132,7 +151,9 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
             login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("reports:home")
         if user is None:
-            messages.success(request, _("You joined %(office)s. Sign in to start.") % {"office": member.office})
+            messages.success(
+                request, _("You joined %(office)s. Sign in to start.") % {"office": member.office}
+            )
             return redirect("account_login")
         return redirect("reports:home")
     context = {"invitation": invitation, "form": form, "existing": existing, "signed_in_as": user}
@@ -142,7 +163,10 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
 @login_only
 def profile(request: HttpRequest) -> HttpResponse:
     member = getattr(request, "member", None)
-    profile_form = ProfileForm(request.POST if "save_profile" in request.POST else None, initial={"full_name": request.user.full_name})
+    profile_form = ProfileForm(
+        request.POST if "save_profile" in request.POST else None,
+        initial={"full_name": request.user.full_name},
+    )
     token_form = TokenForm(request.POST if "create_token" in request.POST else None)
     new_token = None
     if request.method == "POST" and "save_profile" in request.POST and profile_form.is_valid():
@@ -173,9 +197,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_member("api.use")
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken.objects.for_office(request.member.office), pk=token_id, membership=request.member)
+    token = get_object_or_404(
+        ApiToken.objects.for_office(request.member.office), pk=token_id, membership=request.member
+    )
     services.revoke_api_token(token, by=request.member)
-    messages.success(request, _("Token “%(name)s” revoked; it no longer works.") % {"name": token.name})
+    messages.success(
+        request, _("Token “%(name)s” revoked; it no longer works.") % {"name": token.name}
+    )
     return redirect("accounts:profile")
 
 

@@ -35,12 +35,22 @@ class AuditEventOut(Schema):
 @needs("audit.view")
 @paginate(CursorPagination, ordering=("-seq",))
 def list_events(
-    request, action: str = "", actor_id: int | None = None, object_type: str = "", object_id: str = "",
-    since: date | None = None, until: date | None = None,
+    request,
+    action: str = "",
+    actor_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    since: date | None = None,
+    until: date | None = None,
 ):
     return queries.event_list(
-        request.auth.office, action=action, actor_id=actor_id, object_type=object_type,
-        object_id=object_id, since=since, until=until,
+        request.auth.office,
+        action=action,
+        actor_id=actor_id,
+        object_type=object_type,
+        object_id=object_id,
+        since=since,
+        until=until,
     )
 
 

@@ -108,18 +108,46 @@ def verify_chain(
     expected_seq, prev_hash = 1, ""
     for done, event in enumerate(events.iterator(chunk_size=2000), start=1):
         if event.seq != expected_seq:
-            missing = f"#{expected_seq}" if event.seq == expected_seq + 1 else f"#{expected_seq}–#{event.seq - 1}"
-            problems.append(ChainProblem(office_id, expected_seq, None, f"deleted: event {missing} is missing"))
+            missing = (
+                f"#{expected_seq}"
+                if event.seq == expected_seq + 1
+                else f"#{expected_seq}–#{event.seq - 1}"
+            )
+            problems.append(
+                ChainProblem(office_id, expected_seq, None, f"deleted: event {missing} is missing")
+            )
         elif event.prev_hash != prev_hash:
-            problems.append(ChainProblem(office_id, event.seq, event.pk, "link broken: previous hash does not match"))
+            problems.append(
+                ChainProblem(
+                    office_id, event.seq, event.pk, "link broken: previous hash does not match"
+                )
+            )
         if event_hash(event) != event.hash:
-            problems.append(ChainProblem(office_id, event.seq, event.pk, f"changed: contents do not match its hash (action {event.action})"))
+            problems.append(
+                ChainProblem(
+                    office_id,
+                    event.seq,
+                    event.pk,
+                    f"changed: contents do not match its hash (action {event.action})",
+                )
+            )
         expected_seq, prev_hash = event.seq + 1, event.hash
         if progress and (done % 1000 == 0 or done == total):
             progress(done, total)
     head = AuditChainHead.objects.filter(office_id=office_id).first()
     if head is not None and head.last_seq >= expected_seq:
-        problems.append(ChainProblem(office_id, expected_seq, None, f"deleted: events #{expected_seq}–#{head.last_seq} at the end of the chain are missing"))
+        problems.append(
+            ChainProblem(
+                office_id,
+                expected_seq,
+                None,
+                f"deleted: events #{expected_seq}–#{head.last_seq} at the end of the chain are missing",
+            )
+        )
     elif head is not None and head.last_hash != prev_hash:
-        problems.append(ChainProblem(office_id, head.last_seq, None, "the chain head does not match the last event"))
+        problems.append(
+            ChainProblem(
+                office_id, head.last_seq, None, "the chain head does not match the last event"
+            )
+        )
     return problems

@@ -7,7 +7,9 @@ class AuditChainHead(models.Model):
     """The newest link of one office's chain. Locked while appending, so links never fork;
     verification compares it with the last event to notice deleted tails."""
 
-    office = models.OneToOneField("accounts.Office", models.CASCADE, primary_key=True, related_name="+")
+    office = models.OneToOneField(
+        "accounts.Office", models.CASCADE, primary_key=True, related_name="+"
+    )
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
 
@@ -34,7 +36,9 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["office", "seq"], name="audit_event_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "seq"], name="audit_event_seq_unique")
+        ]
         indexes = [
             models.Index(fields=["office", "-seq"], name="audit_office_seq_desc"),
             models.Index(fields=["office", "object_type", "object_id"], name="audit_office_object"),

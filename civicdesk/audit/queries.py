@@ -9,8 +9,14 @@ from .models import AuditEvent
 
 
 def event_list(
-    office: Any, *, action: str = "", actor_id: int | None = None, object_type: str = "",
-    object_id: str = "", since: date | None = None, until: date | None = None,
+    office: Any,
+    *,
+    action: str = "",
+    actor_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    since: date | None = None,
+    until: date | None = None,
 ) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.filter(office=office)
     if action:
@@ -29,13 +35,20 @@ def event_list(
 
 
 def action_names(office: Any) -> list[str]:
-    return list(AuditEvent.objects.filter(office=office).values_list("action", flat=True).distinct().order_by("action"))
+    return list(
+        AuditEvent.objects.filter(office=office)
+        .values_list("action", flat=True)
+        .distinct()
+        .order_by("action")
+    )
 
 
 def actor_choices(office: Any) -> list[tuple[int, str]]:
     """(membership id, email) of everyone who appears in the office's log."""
     rows = (
         AuditEvent.objects.filter(office=office, actor__isnull=False)
-        .values_list("actor_id", "actor_label").distinct().order_by("actor_label")
+        .values_list("actor_id", "actor_label")
+        .distinct()
+        .order_by("actor_label")
     )
     return list(rows)

@@ -18,8 +18,12 @@ class AuditFilterForm(StyledFormMixin, forms.Form):
     object_type = forms.CharField(required=False, label="Record type")
     object_id = forms.CharField(required=False, label="Record id")
     actor_id = forms.IntegerField(required=False, label="Staff member", widget=forms.Select)
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @require_member("audit.view")

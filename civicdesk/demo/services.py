@@ -7,18 +7,76 @@ from django.db import transaction
 
 from civicdesk.accounts.models import Office, OfficeKind
 from civicdesk.accounts.permissions import Role
-from civicdesk.accounts.services import add_member, create_office, create_api_token, invite_member, update_office
+from civicdesk.accounts.services import (
+    add_member,
+    create_api_token,
+    create_office,
+    invite_member,
+    update_office,
+)
 from civicdesk.jobs.models import Job
 from civicdesk.jobs.services import claim_job, run_claimed_job
 
-FIRST_NAMES = ["Maria", "James", "Aisha", "Daniel", "Priya", "Luis", "Grace", "Samuel", "Mei", "Omar", "Hannah", "Tomás", "Keisha", "Viktor", "Nadia", "Robert"]
-LAST_NAMES = ["Alvarez", "Okafor", "Chen", "Johnson", "Patel", "Nguyen", "Romero", "Williams", "Kowalski", "Haddad", "Brennan", "Sato", "Mensah", "Dubois", "Foster", "Ibrahim"]
+FIRST_NAMES = [
+    "Maria",
+    "James",
+    "Aisha",
+    "Daniel",
+    "Priya",
+    "Luis",
+    "Grace",
+    "Samuel",
+    "Mei",
+    "Omar",
+    "Hannah",
+    "Tomás",
+    "Keisha",
+    "Viktor",
+    "Nadia",
+    "Robert",
+]
+LAST_NAMES = [
+    "Alvarez",
+    "Okafor",
+    "Chen",
+    "Johnson",
+    "Patel",
+    "Nguyen",
+    "Romero",
+    "Williams",
+    "Kowalski",
+    "Haddad",
+    "Brennan",
+    "Sato",
+    "Mensah",
+    "Dubois",
+    "Foster",
+    "Ibrahim",
+]
 WARDS = [
-    ("Ward 3 — Council Member {last}", OfficeKind.COUNCIL_MEMBER, "City of Riverton, Ward 3", "America/Chicago"),
-    ("District 12 Office of Senator {last}", OfficeKind.STATE_LEGISLATOR, "State Senate District 12", "America/New_York"),
+    (
+        "Ward 3 — Council Member {last}",
+        OfficeKind.COUNCIL_MEMBER,
+        "City of Riverton, Ward 3",
+        "America/Chicago",
+    ),
+    (
+        "District 12 Office of Senator {last}",
+        OfficeKind.STATE_LEGISLATOR,
+        "State Senate District 12",
+        "America/New_York",
+    ),
     ("Office of Mayor {last}", OfficeKind.MAYOR, "City of Lakeport", "America/Los_Angeles"),
 ]
-STAFF_ROLES = [Role.MANAGER, Role.CASEWORKER, Role.CASEWORKER, Role.CORRESPONDENT, Role.OUTREACH, Role.VOLUNTEER, Role.VIEWER]
+STAFF_ROLES = [
+    Role.MANAGER,
+    Role.CASEWORKER,
+    Role.CASEWORKER,
+    Role.CORRESPONDENT,
+    Role.OUTREACH,
+    Role.VOLUNTEER,
+    Role.VIEWER,
+]
 
 
 @dataclass
@@ -40,26 +98,38 @@ def _person(rng: random.Random, used: set[str]) -> tuple[str, str]:
 def build_demo_office(*, seed: int) -> DemoResult:
     """A realistic office: a council member's staff with every role, a pending invitation,
     an API token and a verified audit log. Later issues add constituents, cases and mail."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not secrets)
     template, kind, jurisdiction, tz = rng.choice(WARDS)
     official = rng.choice(LAST_NAMES)
     slug = f"demo-{seed}"
-    office = create_office(name=template.format(last=official), slug=slug, kind=kind, jurisdiction=jurisdiction, time_zone=tz)
+    office = create_office(
+        name=template.format(last=official),
+        slug=slug,
+        kind=kind,
+        jurisdiction=jurisdiction,
+        time_zone=tz,
+    )
     street = rng.randint(100, 999)
-    update_office(office, by=None, address=f"{street} Main Street, Suite {rng.randint(1, 40)}\n{jurisdiction.split(',')[0]}")
+    update_office(
+        office,
+        by=None,
+        address=f"{street} Main Street, Suite {rng.randint(1, 40)}\n{jurisdiction.split(',')[0]}",
+    )
     used: set[str] = set()
     members = []
     for role in STAFF_ROLES:
         name, email = _person(rng, used)
-        members.append(add_member(office, email=email, role=role, by=None, full_name=name, password=None))
+        members.append(
+            add_member(office, email=email, role=role, by=None, full_name=name, password=None)
+        )
     manager = members[0]
     _name, invitee = _person(rng, used)
     invite_member(office, email=invitee, role=Role.CASEWORKER, by=None, notify=False)
     create_api_token(manager, name="Website contact form", days=90)
-    job = Job.objects.create(office=office, kind="audit.verify", title="Verify the audit log", started_by=manager)
+    job = Job.objects.create(
+        office=office, kind="audit.verify", title="Verify the audit log", started_by=manager
+    )
     claimed = claim_job(job.pk)
     if claimed is not None:
         run_claimed_job(claimed)
     return DemoResult(office=office, staff_count=len(members))
-
-

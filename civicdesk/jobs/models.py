@@ -18,7 +18,9 @@ class Job(OfficeOwned):
 
     kind = models.CharField(max_length=60)
     title = models.CharField(max_length=200)
-    started_by = models.ForeignKey("accounts.Membership", models.SET_NULL, null=True, blank=True, related_name="+")
+    started_by = models.ForeignKey(
+        "accounts.Membership", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     state = models.CharField(max_length=12, choices=JobState.choices, default=JobState.QUEUED)
     params = models.JSONField(default=dict, blank=True)
     done = models.PositiveBigIntegerField(default=0)

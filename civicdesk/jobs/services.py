@@ -20,7 +20,9 @@ def start_job(office: Any, *, kind: str, title: str, by: Any, params: dict | Non
     """Create a queued job and hand it to the worker once the transaction commits."""
     if kind not in JOB_HANDLERS:
         raise KeyError(f"No job handler for {kind!r}.")
-    job = Job.objects.create(office=office, kind=kind, title=title, started_by=by, params=params or {})
+    job = Job.objects.create(
+        office=office, kind=kind, title=title, started_by=by, params=params or {}
+    )
     from .tasks import run_job  # tasks import this module
 
     transaction.on_commit(partial(run_job.enqueue, job_id=job.pk))
@@ -50,7 +52,10 @@ class JobContext:
         self.job.done, self.job.total = done, total if total is not None else self.job.total
 
     def log(self, message: str) -> None:
-        self.job.messages = [*self.job.messages, {"at": timezone.now().isoformat(), "text": message}]
+        self.job.messages = [
+            *self.job.messages,
+            {"at": timezone.now().isoformat(), "text": message},
+        ]
         Job.objects.filter(pk=self.job.pk).update(messages=self.job.messages)
 
     def save_result_file(self, filename: str, content: bytes) -> None:
@@ -73,13 +78,18 @@ def run_claimed_job(job: Job) -> Job:
     except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
-            state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            state=JobState.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
         )
     else:
         total = context.job.total if context.job.total is not None else context.job.done
         Job.objects.filter(pk=job.pk).update(
-            state=JobState.SUCCEEDED, result=result, done=max(context.job.done, total or 0),
-            total=total, finished_at=timezone.now(),
+            state=JobState.SUCCEEDED,
+            result=result,
+            done=max(context.job.done, total or 0),
+            total=total,
+            finished_at=timezone.now(),
         )
     job.refresh_from_db()
     return job

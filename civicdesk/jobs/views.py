@@ -26,4 +26,8 @@ def job_download(request: HttpRequest, job_id: int) -> FileResponse:
     job = queries.get_job(request.member, job_id)
     if not job.result_file:
         raise Http404
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=job.result_file.name.rsplit("/", 1)[-1],
+    )

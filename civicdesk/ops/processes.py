@@ -8,10 +8,22 @@ def granian_command(*, host: str, port: int, workers: int, threads: int) -> list
     """granian serving the WSGI app. Blocking threads stay at or under the database pool size:
     granian's default of up to 256 would open a connection per thread (STACK.md)."""
     return [
-        sys.executable, "-m", "granian", "--interface", "wsgi",
-        "--host", host, "--port", str(port),
-        "--workers", str(workers), "--blocking-threads", str(threads),
-        "--no-ws", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--no-ws",
+        "--log-level",
+        "warning",
         "civicdesk.wsgi:application",
     ]
 

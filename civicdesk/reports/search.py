@@ -29,7 +29,11 @@ def staff_hits(member, text: str) -> HitGroup | None:
     if not member.can("member.view"):
         return None
     hits = [
-        Hit(str(m.user), reverse("accounts:staff-detail", args=[m.pk]), f"{m.user.email} · {m.get_role_display()}")
+        Hit(
+            str(m.user),
+            reverse("accounts:staff-detail", args=[m.pk]),
+            f"{m.user.email} · {m.get_role_display()}",
+        )
         for m in accounts_queries.search_members(member.office, text)
     ]
     return HitGroup(_("Staff"), "people", hits)
@@ -37,7 +41,14 @@ def staff_hits(member, text: str) -> HitGroup | None:
 
 def job_hits(member, text: str) -> HitGroup:
     jobs = jobs_queries.job_list(member).filter(title__icontains=text)[:10]
-    return HitGroup(_("Jobs"), "hourglass-split", [Hit(j.title, reverse("jobs:job-detail", args=[j.pk]), j.get_state_display()) for j in jobs])
+    return HitGroup(
+        _("Jobs"),
+        "hourglass-split",
+        [
+            Hit(j.title, reverse("jobs:job-detail", args=[j.pk]), j.get_state_display())
+            for j in jobs
+        ],
+    )
 
 
 PROVIDERS: list[Callable] = [staff_hits, job_hits]
@@ -47,5 +58,7 @@ def search(member, text: str) -> list[HitGroup]:
     text = text.strip()
     if len(text) < 2:
         return []
-    groups = [group for group in (provider(member, text) for provider in PROVIDERS) if group is not None]
+    groups = [
+        group for group in (provider(member, text) for provider in PROVIDERS) if group is not None
+    ]
     return [group for group in groups if group.hits]

@@ -35,7 +35,13 @@ def staff_tile(member) -> Tile | None:
     pending = accounts_queries.pending_invitations(member.office).count()
     url = reverse("accounts:staff-list")
     if count <= 1 and member.can("member.invite"):
-        return Tile(_("Invite your team"), "person-plus", url, caption=_("Add caseworkers, correspondents and volunteers, each with the right role."), is_setup=True)
+        return Tile(
+            _("Invite your team"),
+            "person-plus",
+            url,
+            caption=_("Add caseworkers, correspondents and volunteers, each with the right role."),
+            is_setup=True,
+        )
     caption = _("%(n)s invitation(s) waiting") % {"n": pending} if pending else _("active staff")
     return Tile(_("Staff"), "people", url, count=count, caption=caption)
 
@@ -44,18 +50,37 @@ def office_profile_tile(member) -> Tile | None:
     office = member.office
     if not member.can("office.edit") or (office.jurisdiction and office.address and office.logo):
         return None
-    return Tile(_("Complete your office profile"), "building", reverse("accounts:office-settings"), caption=_("Jurisdiction, address and logo appear on letters and the public portal."), is_setup=True)
+    return Tile(
+        _("Complete your office profile"),
+        "building",
+        reverse("accounts:office-settings"),
+        caption=_("Jurisdiction, address and logo appear on letters and the public portal."),
+        is_setup=True,
+    )
 
 
 def mfa_tile(member) -> Tile | None:
     if not member.can("office.edit") or member.office.require_mfa_for_all:
         return None
-    return Tile(_("Require two-factor sign-in"), "shield-lock", reverse("accounts:office-settings"), caption=_("Constituent records are sensitive: ask every staff member for a second factor."), is_setup=True, tone="warning")
+    return Tile(
+        _("Require two-factor sign-in"),
+        "shield-lock",
+        reverse("accounts:office-settings"),
+        caption=_("Constituent records are sensitive: ask every staff member for a second factor."),
+        is_setup=True,
+        tone="warning",
+    )
 
 
 def jobs_tile(member) -> Tile | None:
     running = jobs_queries.running_job_count(member)
-    return Tile(_("Background jobs"), "hourglass-split", reverse("jobs:job-list"), count=running, caption=_("running or queued"))
+    return Tile(
+        _("Background jobs"),
+        "hourglass-split",
+        reverse("jobs:job-list"),
+        count=running,
+        caption=_("running or queued"),
+    )
 
 
 def audit_tile(member) -> Tile | None:
@@ -63,13 +88,25 @@ def audit_tile(member) -> Tile | None:
         return None
     since = timezone.now() - timedelta(days=1)
     count = AuditEvent.objects.filter(office=member.office, at__gte=since).count()
-    return Tile(_("Audit log"), "journal-check", reverse("audit:event-list"), count=count, caption=_("events in the last 24 hours"))
+    return Tile(
+        _("Audit log"),
+        "journal-check",
+        reverse("audit:event-list"),
+        count=count,
+        caption=_("events in the last 24 hours"),
+    )
 
 
 def api_tile(member) -> Tile | None:
     if not member.can("api.use"):
         return None
-    return Tile(_("Connect your tools"), "plug", reverse("accounts:profile") + "#tokens", caption=_("Personal API tokens and the REST API documentation."), is_setup=not member.api_tokens.exists())
+    return Tile(
+        _("Connect your tools"),
+        "plug",
+        reverse("accounts:profile") + "#tokens",
+        caption=_("Personal API tokens and the REST API documentation."),
+        is_setup=not member.api_tokens.exists(),
+    )
 
 
 TILES: list[Callable] = [staff_tile, office_profile_tile, mfa_tile, jobs_tile, audit_tile, api_tile]

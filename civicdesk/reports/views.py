@@ -12,10 +12,14 @@ from .tiles import tiles_for
 @require_member("dashboard.view")
 def home(request: HttpRequest) -> HttpResponse:
     work_tiles, setup_tiles = tiles_for(request.member)
-    return render(request, "reports/home.html", {"work_tiles": work_tiles, "setup_tiles": setup_tiles})
+    return render(
+        request, "reports/home.html", {"work_tiles": work_tiles, "setup_tiles": setup_tiles}
+    )
 
 
 @require_member("search.use")
 def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:200]
-    return render(request, "reports/search.html", {"q": text, "groups": run_search(request.member, text)})
+    return render(
+        request, "reports/search.html", {"q": text, "groups": run_search(request.member, text)}
+    )

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create an office.")
         create.add_argument("--name", required=True)
-        create.add_argument("--slug", required=True, help="Short name used by scripts, e.g. ward-3.")
+        create.add_argument(
+            "--slug", required=True, help="Short name used by scripts, e.g. ward-3."
+        )
         create.add_argument("--kind", choices=OfficeKind.values, default=OfficeKind.OTHER)
         create.add_argument("--jurisdiction", default="")
         create.add_argument("--time-zone", default="UTC")
@@ -27,8 +29,11 @@ class Command(BaseCommand):
             return
         try:
             office = create_office(
-                name=options["name"], slug=options["slug"], kind=options["kind"],
-                jurisdiction=options["jurisdiction"], time_zone=options["time_zone"],
+                name=options["name"],
+                slug=options["slug"],
+                kind=options["kind"],
+                jurisdiction=options["jurisdiction"],
+                time_zone=options["time_zone"],
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc

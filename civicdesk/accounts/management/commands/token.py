@@ -18,7 +18,9 @@ class Command(BaseCommand):
         create.add_argument("--name", default="command line")
         create.add_argument("--days", type=int, default=None)
 
-    def handle(self, *, action: str, email: str, office: str, name: str, days: int | None, **options):
+    def handle(
+        self, *, action: str, email: str, office: str, name: str, days: int | None, **options
+    ):
         member = (
             Membership.objects.active()
             .filter(user__email=email.strip().lower(), office__slug=office)
@@ -26,7 +28,9 @@ class Command(BaseCommand):
             .first()
         )
         if member is None:
-            raise CommandError(f"{email} is not an active member of an office with slug {office!r}.")
+            raise CommandError(
+                f"{email} is not an active member of an office with slug {office!r}."
+            )
         try:
             _token, secret = create_api_token(member, name=name, days=days)
         except DomainError as exc:

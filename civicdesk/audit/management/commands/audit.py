@@ -24,11 +24,18 @@ class Command(BaseCommand):
         for office_obj in offices:
             problems = verify_chain(office_obj.pk)
             problem_count += len(problems)
-            events = office_obj.pk and apps.get_model("audit", "AuditEvent").objects.filter(office=office_obj).count()
+            events = (
+                office_obj.pk
+                and apps.get_model("audit", "AuditEvent").objects.filter(office=office_obj).count()
+            )
             if problems:
-                self.stdout.write(f"{office_obj.slug}: TAMPERED — {len(problems)} problem(s) in {events} events")
+                self.stdout.write(
+                    f"{office_obj.slug}: TAMPERED — {len(problems)} problem(s) in {events} events"
+                )
                 for problem in problems:
-                    self.stdout.write(f"  event #{problem.seq}{f' (id {problem.event_id})' if problem.event_id else ''}: {problem.message}")
+                    self.stdout.write(
+                        f"  event #{problem.seq}{f' (id {problem.event_id})' if problem.event_id else ''}: {problem.message}"
+                    )
             else:
                 self.stdout.write(f"{office_obj.slug}: ok — {events} events, chain intact")
         if problem_count:

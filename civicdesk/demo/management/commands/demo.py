@@ -16,4 +16,6 @@ class Command(BaseCommand):
         if Office.objects.filter(slug=f"demo-{seed}").exists():
             raise CommandError(f"The demo office for seed {seed} (demo-{seed}) already exists.")
         result = build_demo_office(seed=seed)
-        self.stdout.write(f"built demo office {result.office.slug} ({result.office.name}) with {result.staff_count} staff")
+        self.stdout.write(
+            f"built demo office {result.office.slug} ({result.office.name}) with {result.staff_count} staff"
+        )

@@ -29,7 +29,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-demo", action="store_true", help="Start with an empty office instead of demo data.")
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="Start with an empty office instead of demo data.",
+        )
         parser.add_argument("--seed", type=int, default=1, help="Seed of the demo data.")
 
     def handle(self, *, host: str, port: int, no_demo: bool, seed: int, **options):
@@ -39,7 +43,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nCivicDesk is starting at {url}"))
         if password:
             self.stdout.write(f"  Sign in as {ADMIN_EMAIL} with the one-time password: {password}")
-            self.stdout.write("  (shown only now; you will set up two-factor sign-in, then change it on your profile)")
+            self.stdout.write(
+                "  (shown only now; you will set up two-factor sign-in, then change it on your profile)"
+            )
         self.stdout.write("  Press Ctrl-C to stop.\n")
         self.stdout.flush()
         self.run_children(host, port)
@@ -54,7 +60,14 @@ class Command(BaseCommand):
             call_command("demo", seed=seed, verbosity=0)
             office = Office.objects.order_by("pk").first()
         password = secrets.token_urlsafe(12)
-        add_member(office, email=ADMIN_EMAIL, role=Role.ADMIN, by=None, full_name="Office Admin", password=password)
+        add_member(
+            office,
+            email=ADMIN_EMAIL,
+            role=Role.ADMIN,
+            by=None,
+            full_name="Office Admin",
+            password=password,
+        )
         return password
 
     def run_children(self, host: str, port: int) -> None:
