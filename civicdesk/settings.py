@@ -134,6 +134,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "civicdesk.accounts.context_processors.membership",
             ],
+            # {% partialdef %} everywhere without {% load %} (STYLE.md: fragments are named partials)
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]
