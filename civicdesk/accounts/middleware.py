@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from civicdesk.core.net import client_ip
 
@@ -33,7 +34,11 @@ class CurrentMembershipMiddleware:
             member.client_ip = client_ip(request)
             member.client_agent = request.headers.get("user-agent", "")[:300]
         request.member = member
-        return self.get_response(request)
+        if member is None:
+            return self.get_response(request)
+        # Dates and times show in the office's own time zone.
+        with timezone.override(member.office.time_zone):
+            return self.get_response(request)
 
 
 def has_mfa(user) -> bool:

@@ -116,7 +116,7 @@ class Membership(OfficeOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}, {self.office})"
+        return f"{self.user} ({self.get_role_display()})"
 
     def can(self, permission: str) -> bool:
         return self.is_active and role_can(self.role, permission)

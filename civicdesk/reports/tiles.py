@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicdesk.accounts import queries as accounts_queries
 from civicdesk.audit.models import AuditEvent
@@ -42,7 +43,11 @@ def staff_tile(member) -> Tile | None:
             caption=_("Add caseworkers, correspondents and volunteers, each with the right role."),
             is_setup=True,
         )
-    caption = _("%(n)s invitation(s) waiting") % {"n": pending} if pending else _("active staff")
+    caption = (
+        ngettext("%(n)s invitation waiting", "%(n)s invitations waiting", pending) % {"n": pending}
+        if pending
+        else _("active staff")
+    )
     return Tile(_("Staff"), "people", url, count=count, caption=caption)
 
 
