@@ -35,6 +35,7 @@ test: dev lint test-sqlite test-postgres test-e2e
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	CIVICDESK_VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py check
 	CIVICDESK_VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
 
