@@ -1,6 +1,5 @@
 """URL map. Every view declares its access policy (core/access.py); the isolation test checks."""
 
-from django.conf import settings
 from django.urls import include, path
 
 from civicdesk.api import api
@@ -18,8 +17,3 @@ urlpatterns = [
 
 handler403 = "civicdesk.core.views.permission_denied"
 handler404 = "civicdesk.core.views.page_not_found"
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

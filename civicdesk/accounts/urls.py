@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("office/switch/", views.switch_office, name="switch-office"),
     path("office/settings/", views.office_settings, name="office-settings"),
+    path("office/logo/", views.office_logo, name="office-logo"),
     path("office/staff/", views.staff_list, name="staff-list"),
     path("office/staff/<int:member_id>/", views.staff_detail, name="staff-detail"),
     path(

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -44,6 +44,16 @@ def office_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Office settings saved."))
         return redirect("accounts:office-settings")
     return render(request, "accounts/office_settings.html", {"form": form})
+
+
+@require_member("office.view")
+def office_logo(request: HttpRequest) -> FileResponse:
+    """The current office's logo. Files are never served from a public media URL: every file
+    of an office goes through a view that checks who is asking."""
+    logo = request.member.office.logo
+    if not logo:
+        raise Http404
+    return FileResponse(logo.open("rb"), filename=logo.name.rsplit("/", 1)[-1])
 
 
 @require_member("member.view")
