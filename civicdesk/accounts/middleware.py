@@ -51,7 +51,8 @@ def has_mfa(user) -> bool:
 
 class RequireMfaMiddleware:
     """Admins, and everyone in an office that asks for it, must set up a second factor before
-    anything but the account pages (where they set it up) and static files."""
+    anything but the account pages (where they set it up) and static files. Someone whose
+    password was chosen for them (a one-time password) must then choose their own."""
 
     ALLOWED_PREFIXES = (
         "/accounts/",
@@ -76,4 +77,10 @@ class RequireMfaMiddleware:
             and not has_mfa(request.user)
         ):
             return redirect("accounts:mfa-required")
+        if (
+            request.user.is_authenticated
+            and request.user.password_change_required
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+        ):
+            return redirect("account_change_password")
         return self.get_response(request)

@@ -40,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)  # installation operators, not office staff
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when someone else chose the password (`civicdesk run`, `civicdesk user create`):
+    # the person must pick their own before doing anything else.
+    password_change_required = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -49,6 +52,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_change_required = False  # the caller marks it again when it chose for them
 
     @property
     def display_name(self) -> str:

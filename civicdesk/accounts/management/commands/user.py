@@ -47,7 +47,10 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if member.user.check_password(password):
-            shown = f" password={password}" if generated else ""
+            if generated:
+                member.user.password_change_required = True
+                member.user.save(update_fields=["password_change_required"])
+            shown = f" one-time password={password}" if generated else ""
             self.stdout.write(f"created {member.user.email} as {role} in {office_obj.slug}{shown}")
         else:
             self.stdout.write(
