@@ -11,6 +11,9 @@ urlpatterns = [
     path("", include("civicdesk.accounts.urls")),
     path("jobs/", include("civicdesk.jobs.urls")),
     path("audit/", include("civicdesk.audit.urls")),
+    path("people/", include("civicdesk.constituents.urls")),
+    path("tags/", include("civicdesk.tags.urls")),
+    path("districts/", include("civicdesk.geo.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
 ]
