@@ -42,6 +42,27 @@ PERMISSIONS: dict[str, set[str]] = {
     # dashboard and search
     "dashboard.view": EVERYONE,
     "search.use": EVERYONE,
+    # constituents (people, households, organizations, history)
+    "person.view": STAFF | {Role.VIEWER},
+    "person.edit": STAFF,
+    "person.delete": MANAGERS,
+    "person.view_concern": MANAGERS,  # the "person of concern" flag and its reason
+    "person.export": MANAGERS,
+    "person.bulk_tag": STAFF,
+    "interaction.log": STAFF,
+    "household.edit": STAFF,
+    "organization.view": STAFF | {Role.VIEWER},
+    "organization.edit": STAFF,
+    "customfield.manage": ADMINS,
+    # the tag vocabulary
+    "tag.view": EVERYONE,
+    "tag.apply": STAFF,
+    "tag.create": MANAGERS,
+    "tag.manage": ADMINS,  # rename, move, merge, deprecate, aliases
+    # districts and geocoding
+    "district.view": STAFF | {Role.VIEWER},
+    "district.manage": ADMINS,
+    "geocode.run": MANAGERS,
 }
 
 
