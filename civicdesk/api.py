@@ -9,6 +9,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 from civicdesk.accounts.api import router as accounts_router
 from civicdesk.accounts.services import TokenRejected, authenticate_token
 from civicdesk.audit.api import router as audit_router
+from civicdesk.constituents.api import router as constituents_router
+from civicdesk.geo.api import router as geo_router
+from civicdesk.tags.api import router as tags_router
 from civicdesk.core.api import error_body
 from civicdesk.core.errors import DomainError
 from civicdesk.jobs.api import router as jobs_router
@@ -103,3 +106,6 @@ def http_error(request, exc: HttpError):
 api.add_router("", accounts_router)
 api.add_router("", jobs_router)
 api.add_router("", audit_router)
+api.add_router("", constituents_router)
+api.add_router("", tags_router)
+api.add_router("", geo_router)
