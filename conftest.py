@@ -102,3 +102,15 @@ def api():
         return Client(headers={"authorization": f"Bearer {secret}"})
 
     return client_for
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests hash dozens of passwords; the production hasher takes a noticeable time for each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def manny(ward1) -> Membership:
+    """A manager in Ward 1: sees all of the office's jobs, but not its audit log."""
+    return make_member(ward1, "manny@ward1.example", Role.MANAGER, "Manny Moreno")

@@ -351,6 +351,13 @@ NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
 API_TOKEN_DEFAULT_DAYS = env_int("CIVICDESK_API_TOKEN_DAYS", 90)
 INVITATION_VALID_FOR = timedelta(days=7)
 
+# ---------------------------------------------------------------- geocoding (geo/geocoding.py)
+
+# Providers asked in order: local (the office's address file), census, nominatim (network).
+GEOCODERS = env_list("CIVICDESK_GEOCODERS", ["local"])
+GEOCODER_TIMEOUT = env_int("CIVICDESK_GEOCODER_TIMEOUT", 10)  # seconds per remote request
+NOMINATIM_URL = env("CIVICDESK_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
+
 # ---------------------------------------------------------------- logging
 # Message bodies, passwords and tokens are never logged: only ids and counts reach these handlers.
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from civicdesk.core.net import client_ip
@@ -74,6 +75,7 @@ class RequireMfaMiddleware:
             and member.needs_mfa
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and not request.path.startswith(settings.STATIC_URL)
+            and request.path != reverse("accounts:mfa-required")  # else it redirects to itself
             and not has_mfa(request.user)
         ):
             return redirect("accounts:mfa-required")

@@ -259,7 +259,7 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """A new personal token for `member`'s office. Returns the row and the token text, which
     is shown once and stored only as a hash."""
-    days = days or settings.API_TOKEN_DEFAULT_DAYS
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days  # 0 is refused, not 90
     if not 1 <= days <= 366:
         raise DomainError("A token lives between 1 and 366 days.", code="token_lifetime")
     if not member.is_active:

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from civicdesk.core.api import needs
@@ -57,4 +57,4 @@ def list_events(
 @router.post("/audit/verify", response={202: JobOut})
 @needs("audit.verify")
 def verify(request):
-    return 202, services.start_verification(by=request.auth)
+    return Status(202, services.start_verification(by=request.auth))

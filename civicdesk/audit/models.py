@@ -48,6 +48,15 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for display. Changes are {field: [old, new]}, but a creation may
+        record a plain snapshot {field: value}: its values are shown as new ones."""
+        return [
+            (field, *value) if isinstance(value, list) and len(value) == 2 else (field, None, value)
+            for field, value in (self.changes or {}).items()
+        ]
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise RuntimeError("Audit events are append-only.")

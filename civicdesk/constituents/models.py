@@ -315,6 +315,8 @@ class ExternalId(OfficeOwned):
                 fields=["office", "system", "value"], name="external_id_unique_per_office"
             )
         ]
+        # The search box looks an id up without knowing its system.
+        indexes = [models.Index(fields=["office", "value"], name="external_id_office_value")]
 
     def __str__(self) -> str:
         return f"{self.system}:{self.value}"
@@ -446,3 +448,23 @@ class Interaction(OfficeOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- search
+
+
+class SearchKey(models.Model):
+    """A name or street word of the office's people, filed under one of its spellings with a
+    letter deleted (or itself): the typo index of constituents/search.py (symmetric delete)."""
+
+    office = models.ForeignKey("accounts.Office", models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    word = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "key", "word"], name="searchkey_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.word}"

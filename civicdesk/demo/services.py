@@ -14,6 +14,7 @@ from civicdesk.accounts.services import (
     invite_member,
     update_office,
 )
+from civicdesk.constituents.demo import build_people
 from civicdesk.jobs.models import Job
 from civicdesk.jobs.services import claim_job, run_claimed_job
 
@@ -83,6 +84,7 @@ STAFF_ROLES = [
 class DemoResult:
     office: Office
     staff_count: int
+    people_count: int = 0
 
 
 def _person(rng: random.Random, used: set[str]) -> tuple[str, str]:
@@ -95,9 +97,10 @@ def _person(rng: random.Random, used: set[str]) -> tuple[str, str]:
 
 
 @transaction.atomic
-def build_demo_office(*, seed: int) -> DemoResult:
+def build_demo_office(*, seed: int, people: int = 20000) -> DemoResult:
     """A realistic office: a council member's staff with every role, a pending invitation,
-    an API token and a verified audit log. Later issues add constituents, cases and mail."""
+    an API token, `people` constituents on the DC wards (constituents/demo.py) and a verified
+    audit log. Later issues add cases and mail."""
     rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not secrets)
     template, kind, jurisdiction, tz = rng.choice(WARDS)
     official = rng.choice(LAST_NAMES)
@@ -126,10 +129,11 @@ def build_demo_office(*, seed: int) -> DemoResult:
     _name, invitee = _person(rng, used)
     invite_member(office, email=invitee, role=Role.CASEWORKER, by=None, notify=False)
     create_api_token(manager, name="Website contact form", days=90)
+    constituents = build_people(office, seed=seed, count=people)
     job = Job.objects.create(
         office=office, kind="audit.verify", title="Verify the audit log", started_by=manager
     )
     claimed = claim_job(job.pk)
     if claimed is not None:
         run_claimed_job(claimed)
-    return DemoResult(office=office, staff_count=len(members))
+    return DemoResult(office=office, staff_count=len(members), people_count=constituents.people)

@@ -1,6 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "geo"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.layer_list, name="layer-list"),
+    path("import/", views.layer_import, name="layer-import"),
+    path("<int:layer_id>/", views.layer_detail, name="layer-detail"),
+    path("<int:layer_id>/geojson/", views.layer_geojson, name="layer-geojson"),
+    path("<int:layer_id>/delete/", views.layer_delete, name="layer-delete"),
+]

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicdesk.accounts import queries as accounts_queries
+from civicdesk.constituents import queries as constituents_queries
 from civicdesk.jobs import queries as jobs_queries
 
 
@@ -51,7 +53,31 @@ def job_hits(member, text: str) -> HitGroup:
     )
 
 
-PROVIDERS: list[Callable] = [staff_hits, job_hits]
+MATCHED_ON = {
+    "name": gettext_lazy("name"),
+    "email": gettext_lazy("email"),
+    "phone": gettext_lazy("phone"),
+    "address": gettext_lazy("address"),
+    "postcode": gettext_lazy("postcode"),
+    "external_id": gettext_lazy("external id"),
+}
+
+
+def people_hits(member, text: str) -> HitGroup | None:
+    if not member.can("person.view"):
+        return None
+    hits = [
+        Hit(
+            hit.person.display_name,
+            reverse("constituents:person-detail", args=[hit.person.pk]),
+            _("found by %(what)s") % {"what": MATCHED_ON.get(hit.matched_on, hit.matched_on)},
+        )
+        for hit in constituents_queries.search_people(member.office, text, limit=8)
+    ]
+    return HitGroup(_("People"), "person-vcard", hits)
+
+
+PROVIDERS: list[Callable] = [people_hits, staff_hits, job_hits]
 
 
 def search(member, text: str) -> list[HitGroup]:

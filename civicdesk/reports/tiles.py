@@ -114,7 +114,29 @@ def api_tile(member) -> Tile | None:
     )
 
 
+def people_tile(member) -> Tile | None:
+    from civicdesk.constituents.models import Person
+
+    if not member.can("person.view"):
+        return None
+    count = Person.objects.for_office(member.office).count()
+    url = reverse("constituents:person-list")
+    if count == 0:
+        if not member.can("person.edit"):
+            return None
+        return Tile(
+            _("Add or import your constituents"),
+            "person-vcard",
+            url,
+            caption=_("Everyone the office hears from, with their districts, issues and history."),
+            is_setup=True,
+        )
+    caption = ngettext("constituent on record", "constituents on record", count)
+    return Tile(_("People"), "person-vcard", url, count=count, caption=caption)
+
+
 TILES: list[Callable] = [staff_tile, office_profile_tile, mfa_tile, jobs_tile, audit_tile, api_tile]
+TILES.append(people_tile)
 
 
 def tiles_for(member) -> tuple[list[Tile], list[Tile]]:

@@ -1,6 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "tags"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.tag_list, name="tag-list"),
+    path("<int:tag_id>/", views.tag_detail, name="tag-detail"),
+    path("typeahead/", views.typeahead, name="typeahead"),
+    path("create-inline/", views.create_inline, name="create-inline"),
+]

@@ -30,6 +30,13 @@
     }
   });
 
+  // A page that shows a secret once (a new API token) is the answer to a POST. Make its history
+  // entry a plain GET, so reloading neither re-sends the form (a second token) nor shows it again.
+  // (This script loads at the end of <body>: the page is already parsed.)
+  if (document.querySelector("[data-shown-once]")) {
+    window.history.replaceState(null, "", window.location.href);
+  }
+
   document.addEventListener("DOMContentLoaded", function () { paintProgress(document); });
   document.addEventListener("htmx:afterSwap", function (event) { paintProgress(event.target); });
   document.addEventListener("htmx:afterSettle", function (event) { paintProgress(event.target); });

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             call_command("demo", seed=seed, verbosity=0)
             office = Office.objects.order_by("pk").first()
         password = secrets.token_urlsafe(12)
-        add_member(
+        admin = add_member(
             office,
             email=ADMIN_EMAIL,
             role=Role.ADMIN,
@@ -68,6 +68,8 @@ class Command(BaseCommand):
             full_name="Office Admin",
             password=password,
         )
+        admin.user.password_change_required = True  # we chose it: they must pick their own
+        admin.user.save(update_fields=["password_change_required"])
         return password
 
     def run_children(self, host: str, port: int) -> None:

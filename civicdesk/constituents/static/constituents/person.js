@@ -1,0 +1,112 @@
+// The person page: a small map per located address (Leaflet, vendored), with its districts
+// drawn around the pin; "Correct the pin" lets an editor drag it (or move it with the arrow
+// keys) and save the new position through the form beside the map (htmx). Data comes from
+// json_script blocks: the CSP forbids inline scripts.
+(function () {
+  "use strict";
+
+  var STEP = 0.00005; // about 5 m: one arrow-key press while correcting a pin
+
+  function readData(id) {
+    var holder = document.getElementById(id);
+    return holder ? JSON.parse(holder.textContent) : null;
+  }
+
+  function drawMap(element) {
+    if (element.dataset.ready || !window.L) return;
+    var data = readData(element.dataset.personMap);
+    if (!data) return;
+    element.dataset.ready = "1";
+    var position = [data.latitude, data.longitude];
+    var map = L.map(element, { scrollWheelZoom: false, attributionControl: false, zoomSnap: 0.25 });
+    var shapes = data.districts.map(function (district) {
+      return L.geoJSON(district.geometry, {
+        style: { color: "#1d3f72", weight: 2, fillColor: "#1d3f72", fillOpacity: 0.08 },
+        interactive: false
+      }).addTo(map);
+    });
+    var marker = L.marker(position, { keyboard: true, title: data.label, alt: data.label }).addTo(map);
+    if (shapes.length) {
+      var bounds = L.latLngBounds([position, position]);
+      shapes.forEach(function (shape) { bounds.extend(shape.getBounds()); });
+      map.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
+    } else {
+      map.setView(position, 16);
+    }
+    var card = element.closest(".address-card");
+    if (card) wirePinForm(card, map, marker, position);
+  }
+
+  function wirePinForm(card, map, marker, original) {
+    var form = card.querySelector("[data-pin-form]");
+    if (!form) return;
+    var edit = form.querySelector("[data-pin-edit]");
+    var editing = form.querySelector("[data-pin-editing]");
+    var save = form.querySelector("[data-pin-save]");
+    var latitude = form.querySelector("[data-pin-latitude]");
+    var longitude = form.querySelector("[data-pin-longitude]");
+
+    function moved() {
+      var at = marker.getLatLng();
+      latitude.value = at.lat.toFixed(7);
+      longitude.value = at.lng.toFixed(7);
+      save.disabled = false;
+    }
+    function stop() {
+      marker.dragging.disable();
+      marker.setLatLng(original);
+      map.panTo(original);
+      latitude.value = original[0].toFixed(7);
+      longitude.value = original[1].toFixed(7);
+      save.disabled = true;
+      editing.hidden = true;
+      edit.hidden = false;
+      card.classList.remove("is-correcting");
+      edit.focus();
+    }
+
+    edit.addEventListener("click", function () {
+      marker.dragging.enable();
+      editing.hidden = false;
+      edit.hidden = true;
+      card.classList.add("is-correcting");
+      var icon = marker.getElement();
+      if (icon) icon.focus();
+    });
+    form.querySelector("[data-pin-cancel]").addEventListener("click", stop);
+    marker.on("dragend", moved);
+
+    // Keyboard users move the pin with the arrow keys once it has the focus.
+    var icon = marker.getElement();
+    if (icon) {
+      icon.addEventListener("keydown", function (event) {
+        if (!card.classList.contains("is-correcting")) return;
+        var at = marker.getLatLng();
+        var moves = { ArrowUp: [STEP, 0], ArrowDown: [-STEP, 0], ArrowLeft: [0, -STEP], ArrowRight: [0, STEP] };
+        var step = moves[event.key];
+        if (!step) return;
+        event.preventDefault();
+        marker.setLatLng([at.lat + step[0], at.lng + step[1]]);
+        moved();
+      });
+    }
+  }
+
+  function drawAll(root) {
+    if (root.matches && root.matches("[data-person-map]")) drawMap(root);
+    root.querySelectorAll("[data-person-map]").forEach(drawMap);
+  }
+
+  if (window.htmx) {
+    htmx.onLoad(function (element) { drawAll(element.querySelectorAll ? element : document); });
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  }
+
+  // A new timeline entry (logged with htmx) is highlighted for a moment.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id !== "timeline-entries") return;
+    var entry = event.target.querySelector(".timeline-entry");
+    if (entry) entry.classList.add("is-new");
+  });
+})();
