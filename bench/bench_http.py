@@ -7,8 +7,9 @@ production does, then drives it with keep-alive connections from Python threads:
     .venv/bin/python bench/bench_http.py
     .venv/bin/python bench/bench_http.py --database-url postgres://root@127.0.0.1:5432/postgres
 
-Prints requests/s and p50/p95/p99 latency per endpoint and concurrency, and the
-dashboard/health ratios measured in the same run; writes them to bench/results/http-*.json.
+Measures each endpoint at each concurrency for a few rounds (interleaved, so a noisy neighbour
+hits both alike) and prints the median requests/s and p50/p95/p99 latency, and the median
+dashboard/health ratios of the same rounds; writes everything to bench/results/http-*.json.
 Timings are printed, never asserted: the machine is shared, so compare medians and ratios.
 """
 
@@ -22,6 +23,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,6 +184,7 @@ class Phase:
     endpoint: str
     path: str
     concurrency: int
+    round: int
     seconds: float
     requests: int
     errors: int
@@ -260,6 +263,7 @@ def drive(
 def measure(
     *,
     port: int,
+    round_no: int,
     endpoint: str,
     path: str,
     headers: list[dict[str, str]],
@@ -277,6 +281,7 @@ def measure(
         endpoint=endpoint,
         path=path,
         concurrency=len(headers),
+        round=round_no,
         seconds=round(elapsed, 3),
         requests=len(latencies),
         errors=errors,
@@ -307,22 +312,72 @@ def git_revision() -> str:
     return f"{rev}{'+dirty' if dirty else ''}" if rev else "unknown"
 
 
-def print_table(phases: list[Phase], ratios: list[dict]) -> None:
-    header = f"{'endpoint':<14}{'conc':>5}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-    header += f"{'requests':>10}{'errors':>8}{'client cpu':>12}"
+def summarize(phases: list[Phase], ratios: list[dict]) -> dict:
+    """Medians over the rounds, per endpoint and concurrency, and of the per-round ratios."""
+    summary: dict = {"endpoints": [], "ratios_dashboard_over_health": []}
+    keys = sorted(
+        {(p.concurrency, p.endpoint) for p in phases}, key=lambda k: (k[0], k[1] != "healthz")
+    )
+    for level, endpoint in keys:
+        runs = [p for p in phases if (p.concurrency, p.endpoint) == (level, endpoint)]
+        rps = [p.requests_per_s for p in runs]
+        summary["endpoints"].append(
+            {
+                "endpoint": endpoint,
+                "concurrency": level,
+                "rounds": len(runs),
+                "requests_per_s": round(statistics.median(rps), 1),
+                "requests_per_s_min": min(rps),
+                "requests_per_s_max": max(rps),
+                "p50_ms": round(statistics.median(p.p50_ms for p in runs), 2),
+                "p95_ms": round(statistics.median(p.p95_ms for p in runs), 2),
+                "p99_ms": round(statistics.median(p.p99_ms for p in runs), 2),
+                "requests": sum(p.requests for p in runs),
+                "errors": sum(p.errors for p in runs),
+            }
+        )
+    for level in sorted({r["concurrency"] for r in ratios}):
+        per_round = [r for r in ratios if r["concurrency"] == level]
+        summary["ratios_dashboard_over_health"].append(
+            {
+                "concurrency": level,
+                "requests_per_s_ratio": round(
+                    statistics.median(r["requests_per_s_ratio"] for r in per_round), 3
+                ),
+                "p50_ratio": round(statistics.median(r["p50_ratio"] for r in per_round), 3),
+            }
+        )
+    return summary
+
+
+def print_phase(p: Phase) -> None:
+    print(
+        f"  round {p.round}  {p.endpoint:<10}{p.concurrency:>4} connections: "
+        f"{p.requests_per_s:>8.1f} req/s, p50 {p.p50_ms:.2f} ms, p99 {p.p99_ms:.2f} ms, "
+        f"{p.errors} errors, client cpu {p.client_cpu_percent:.0f}%",
+        flush=True,
+    )
+
+
+def print_summary(summary: dict) -> None:
+    rounds = summary["endpoints"][0]["rounds"] if summary["endpoints"] else 0
+    print(f"\nmedians over {rounds} round(s):")
+    header = f"{'endpoint':<11}{'conc':>5}{'req/s':>9}{'(min-max)':>17}"
+    header += f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}"
     print(header)
     print("-" * len(header))
-    for p in phases:
+    for e in summary["endpoints"]:
+        spread = f"({e['requests_per_s_min']:.0f}-{e['requests_per_s_max']:.0f})"
         print(
-            f"{p.endpoint:<14}{p.concurrency:>5}{p.requests_per_s:>10.1f}{p.p50_ms:>9.2f}"
-            f"{p.p95_ms:>9.2f}{p.p99_ms:>9.2f}{p.requests:>10}{p.errors:>8}"
-            f"{p.client_cpu_percent:>11.0f}%"
+            f"{e['endpoint']:<11}{e['concurrency']:>5}{e['requests_per_s']:>9.1f}{spread:>17}"
+            f"{e['p50_ms']:>9.2f}{e['p95_ms']:>9.2f}{e['p99_ms']:>9.2f}"
+            f"{e['requests']:>10}{e['errors']:>8}"
         )
     print()
-    for r in ratios:
+    for r in summary["ratios_dashboard_over_health"]:
         print(
-            f"dashboard/health at concurrency {r['concurrency']:>2}: "
-            f"requests/s ratio {r['requests_per_s_ratio']:.2f}, p50 ratio {r['p50_ratio']:.2f}"
+            f"dashboard/health at {r['concurrency']:>2} connections: "
+            f"requests/s ratio {r['requests_per_s_ratio']:.3f}, p50 ratio {r['p50_ratio']:.2f}"
         )
 
 
@@ -348,10 +403,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", default="8,32", help="Comma-separated connection counts (default 8,32)."
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Times each phase is measured; medians reported."
+    )
     parser.add_argument("--workers", type=int, default=2, help="granian worker processes.")
     parser.add_argument("--threads", type=int, default=4, help="granian blocking threads each.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data folder.")
-    return parser.parse_args()
+    # bench/run.py passes the same extra arguments to every benchmark: ignore the others'.
+    args, ignored = parser.parse_known_args()
+    if ignored:
+        print(f"(ignoring arguments meant for other benchmarks: {' '.join(ignored)})")
+    return args
 
 
 def main() -> int:
@@ -409,34 +471,42 @@ def main() -> int:
                 f"the dashboard answered {status} without the office name: not signed in?"
             )
         print(f"dashboard check: 200, shows {installation.office_name!r}")
-        print(f"measuring {args.duration:.0f} s per phase after {args.warmup:.0f} s of warm-up\n")
+        print(
+            f"measuring {args.rounds} round(s) of {args.duration:g} s per phase, "
+            f"each after {args.warmup:g} s of warm-up"
+        )
 
         load_before = os.getloadavg()
         phases: list[Phase] = []
         ratios = []
-        for level in levels:
-            health = measure(
-                port=port, endpoint="healthz", path="/healthz",
-                headers=[{} for _ in range(level)],
-                warmup=args.warmup, seconds=args.duration, expect=b'"ok"',
-            )  # fmt: skip
-            dashboard = measure(
-                port=port, endpoint="dashboard", path="/",
-                headers=cookies[:level],
-                warmup=args.warmup, seconds=args.duration, expect=expect,
-            )  # fmt: skip
-            phases += [health, dashboard]
-            ratios.append(
-                {
-                    "concurrency": level,
-                    "requests_per_s_ratio": round(
-                        dashboard.requests_per_s / health.requests_per_s, 3
-                    ),
-                    "p50_ratio": round(dashboard.p50_ms / health.p50_ms, 3),
-                }
-            )
+        for round_no in range(1, args.rounds + 1):
+            for level in levels:
+                health = measure(
+                    port=port, round_no=round_no, endpoint="healthz", path="/healthz",
+                    headers=[{} for _ in range(level)],
+                    warmup=args.warmup, seconds=args.duration, expect=b'"ok"',
+                )  # fmt: skip
+                print_phase(health)
+                dashboard = measure(
+                    port=port, round_no=round_no, endpoint="dashboard", path="/",
+                    headers=cookies[:level],
+                    warmup=args.warmup, seconds=args.duration, expect=expect,
+                )  # fmt: skip
+                print_phase(dashboard)
+                phases += [health, dashboard]
+                ratios.append(
+                    {
+                        "round": round_no,
+                        "concurrency": level,
+                        "requests_per_s_ratio": round(
+                            dashboard.requests_per_s / health.requests_per_s, 3
+                        ),
+                        "p50_ratio": round(dashboard.p50_ms / health.p50_ms, 3),
+                    }
+                )
         load_after = os.getloadavg()
-        print_table(phases, ratios)
+        summary = summarize(phases, ratios)
+        print_summary(summary)
         print(f"\nload average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}")
         if any(p.errors for p in phases):
             print("WARNING: some responses were errors; see 'statuses' in the JSON.")
@@ -464,9 +534,11 @@ def main() -> int:
             "load_generator": "python threads, one keep-alive http.client connection each",
             "duration_s": args.duration,
             "warmup_s": args.warmup,
+            "rounds": args.rounds,
             "setup": setup,
+            "summary": summary,
             "phases": [asdict(p) for p in phases],
-            "ratios_dashboard_over_health": ratios,
+            "ratios_by_round": ratios,
         }
         out.write_text(json.dumps(report, indent=2) + "\n")
         print(f"figures written to {out.relative_to(REPO)}")

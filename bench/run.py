@@ -47,7 +47,9 @@ def main() -> int:
         print(f"\n=== {script.name}", flush=True)
         started = time.monotonic()
         code = subprocess.call([sys.executable, str(script), *extra], env=env)
-        print(f"=== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
+        print(
+            f"=== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True
+        )
         if code != 0:
             failed.append(script.name)
     if failed:

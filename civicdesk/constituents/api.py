@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import CursorPagination, paginate
@@ -529,7 +529,9 @@ def create_person(request, payload: PersonIn):
         tag_ids=payload.tag_ids,
         **_contact_inputs(payload),
     )
-    return 201, _person_out(queries.person_for_change(request.auth, person.pk), request.auth)
+    return Status(
+        201, _person_out(queries.person_for_change(request.auth, person.pk), request.auth)
+    )
 
 
 @router.patch("/people/{person_id}", response={200: PersonOut, 409: ErrorOut, 422: ErrorOut})
@@ -562,7 +564,7 @@ def delete_person(request, person_id: int):
     services.delete_person(
         queries.person_for_change(request.auth, person_id, need="person.delete"), by=request.auth
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/people/{person_id}/timeline", response=TimelineOut)
@@ -586,7 +588,7 @@ def log_interaction(request, person_id: int, payload: InteractionIn):
     """Log a call, a walk-in, a letter... on the person's timeline."""
     person = queries.person_for_change(request.auth, person_id, need="interaction.log")
     interaction = services.log_interaction(person, by=request.auth, **payload.dict())
-    return 201, interaction
+    return Status(201, interaction)
 
 
 # ---------------------------------------------------------------- households
@@ -647,7 +649,7 @@ def get_household(request, household_id: int):
 @field_errors
 def create_household(request, payload: HouseholdIn):
     household = services.create_household(request.auth.office, by=request.auth, **payload.dict())
-    return 201, _household_out(queries.household_detail(request.auth, household.pk))
+    return Status(201, _household_out(queries.household_detail(request.auth, household.pk)))
 
 
 @router.patch("/households/{household_id}", response={200: HouseholdDetailOut, 422: ErrorOut})
@@ -664,7 +666,7 @@ def update_household(request, household_id: int, payload: HouseholdPatch):
 def delete_household(request, household_id: int):
     household = queries.get_household(request.auth, household_id, need="household.edit")
     services.delete_household(household, by=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/households/{household_id}/members", response=HouseholdDetailOut)
@@ -771,7 +773,7 @@ def get_organization(request, organization_id: int):
 @field_errors
 def create_organization(request, payload: OrganizationIn):
     org = services.create_organization(request.auth.office, by=request.auth, fields=payload.dict())
-    return 201, _organization_out(queries.get_organization(request.auth, org.pk))
+    return Status(201, _organization_out(queries.get_organization(request.auth, org.pk)))
 
 
 @router.patch(
@@ -790,4 +792,4 @@ def update_organization(request, organization_id: int, payload: OrganizationPatc
 def delete_organization(request, organization_id: int):
     org = queries.get_organization(request.auth, organization_id, need="organization.edit")
     services.delete_organization(org, by=request.auth)
-    return 204, None
+    return Status(204, None)

@@ -560,8 +560,11 @@ class PersonFilterForm(forms.Form):
     tag_mode = forms.ChoiceField(
         label=_("Match"),
         required=False,
-        choices=[("any", _("any of these tags")), ("all", _("all of these tags")),
-                 ("none", _("none of these tags"))],  # fmt: skip
+        choices=[
+            ("any", _("any of these tags")),
+            ("all", _("all of these tags")),
+            ("none", _("none of these tags")),
+        ],
     )
     flags = forms.MultipleChoiceField(
         label=_("Flags"), required=False, widget=forms.CheckboxSelectMultiple
@@ -569,8 +572,12 @@ class PersonFilterForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGE_CHOICES)
     order = forms.ChoiceField(
         required=False,
-        choices=[("name", "name"), ("-name", "-name"), ("updated", "updated"),
-                 ("-updated", "-updated")],  # fmt: skip
+        choices=[
+            ("name", "name"),
+            ("-name", "-name"),
+            ("updated", "updated"),
+            ("-updated", "-updated"),
+        ],
     )
     after = forms.CharField(required=False, max_length=500)
 

@@ -3,7 +3,6 @@ queries.py. Nothing here writes."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import QueryDict
@@ -19,7 +18,6 @@ from . import queries
 from .forms import CALL_SCRIPTS, CUSTOM_PREFIX, LANGUAGE_CHOICES, OUTCOME_SUGGESTIONS
 from .models import (
     Address,
-    AddressDistrict,
     Consent,
     CustomField,
     CustomFieldType,
@@ -27,7 +25,6 @@ from .models import (
     Interaction,
     Organization,
     Person,
-    PersonTag,
     Relationship,
 )
 from .validation import format_phone
@@ -223,10 +220,12 @@ def address_cards(member, addresses) -> list[AddressCard]:
                 "longitude": address.longitude,
                 "label": str(address),
                 "districts": [
-                    {"name": f"{link.layer.name}: {link.district.name}",
-                     "geometry": link.district.geometry}
+                    {
+                        "name": f"{link.layer.name}: {link.district.name}",
+                        "geometry": link.district.geometry,
+                    }
                     for link in links
-                ],  # fmt: skip
+                ],
                 "editable": member.can("person.edit"),
             }
         districts = [(link.layer.name, link.district.name) for link in links]
@@ -467,9 +466,13 @@ def chosen_people(member, ids) -> list[Person]:
     return list(Person.objects.for_office(member.office).filter(pk__in=clean))
 
 
+def with_phone_display(organizations) -> list[Organization]:
+    """The organizations, each with `phone_display`: its stored E.164 number as people write it."""
+    organizations = list(organizations)
+    for organization in organizations:
+        organization.phone_display = format_phone(organization.phone) if organization.phone else ""
+    return organizations
+
+
 def organization_contacts(organization: Organization) -> list[Relationship]:
-    return list(
-        organization.contacts.select_related("person").order_by("person__sort_name", "pk")
-    )
-
-
+    return list(organization.contacts.select_related("person").order_by("person__sort_name", "pk"))

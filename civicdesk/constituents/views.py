@@ -40,7 +40,8 @@ from .forms import (
     RelationshipForm,
     contact_formsets,
 )
-from .models import Address, Household, Organization, Person
+from .models import Address, Household, Person
+from .validation import format_phone
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 20
@@ -129,17 +130,17 @@ def person_bulk_tag(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["action"] == "tag":
             services.tag_people(member.office, person_ids=person_ids, tag_ids=tag_ids, by=member)
             text = ngettext(
-                "Tagged %(n)s person with %(tags)s.", "Tagged %(n)s people with %(tags)s.",
+                "Tagged %(n)s person with %(tags)s.",
+                "Tagged %(n)s people with %(tags)s.",
                 len(person_ids),
-            )  # fmt: skip
-        else:
-            services.untag_people(
-                member.office, person_ids=person_ids, tag_ids=tag_ids, by=member
             )
+        else:
+            services.untag_people(member.office, person_ids=person_ids, tag_ids=tag_ids, by=member)
             text = ngettext(
-                "Removed %(tags)s from %(n)s person.", "Removed %(tags)s from %(n)s people.",
+                "Removed %(tags)s from %(n)s person.",
+                "Removed %(tags)s from %(n)s people.",
                 len(person_ids),
-            )  # fmt: skip
+            )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -187,7 +188,13 @@ def interaction_log(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person(request, person_id, "interaction.log")
     form = InteractionForm(request.POST)
     page_url = reverse("constituents:person-detail", args=[person.pk])
-    if not form.is_valid():
+    interaction = None
+    if form.is_valid():
+        try:
+            interaction = services.log_interaction(person, by=member, **form.cleaned_data)
+        except ValidationError as exc:
+            _service_errors(form, exc)
+    if interaction is None:
         if _is_htmx(request):
             response = render(
                 request,
@@ -201,7 +208,6 @@ def interaction_log(request: HttpRequest, person_id: int) -> HttpResponse:
             return reswap(retarget(response, "#interaction-form"), "outerHTML")
         messages.error(request, _("The interaction was not logged: check the form."))
         return redirect(page_url)
-    interaction = services.log_interaction(person, by=member, **form.cleaned_data)
     if not _is_htmx(request):
         messages.success(request, _("Logged."))
         return redirect(page_url)
@@ -224,18 +230,23 @@ def person_tags(request: HttpRequest, person_id: int) -> HttpResponse:
     if not member.can("tag.apply"):
         return render(request, "403.html", status=403)
     remove = request.POST.get("remove")
-    if remove:
-        if not remove.isdigit():
-            return HttpResponseBadRequest()
-        services.untag_people(member.office, person_ids=[person.pk], tag_ids=[int(remove)], by=member)
-        form = PersonTagsForm(member=member)
-    else:
-        form = PersonTagsForm(request.POST, member=member)
-        if form.is_valid():
+    form = PersonTagsForm(None if remove else request.POST, member=member)
+    try:
+        if remove:
+            if not remove.isdigit():
+                return HttpResponseBadRequest()
+            services.untag_people(
+                member.office, person_ids=[person.pk], tag_ids=[int(remove)], by=member
+            )
+        elif form.is_valid():
             tag_ids = [tag.pk for tag in form.cleaned_data["tags"]]
             services.tag_people(member.office, person_ids=[person.pk], tag_ids=tag_ids, by=member)
             form = PersonTagsForm(member=member)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
     if not _is_htmx(request):
+        for error in form.errors.get("tags", []) + form.non_field_errors():
+            messages.error(request, error)
         return redirect("constituents:person-detail", person_id=person.pk)
     context = {"person": person, "tags": pages.person_tags(person), "tags_form": form}
     return render(request, "constituents/person_detail.html#person-tags", context)
@@ -611,7 +622,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     template = partial_or_page(request, "constituents/organization_list.html", "organization-rows")
     context = {
         "form": form,
-        "organizations": organizations,
+        "organizations": pages.with_phone_display(organizations),
         "is_filtered": bool(values.get("kind") or values.get("q")),
     }
     return render(request, template, context)
@@ -620,6 +631,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @require_member("organization.view")
 def organization_detail(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = queries.get_organization(request.member, organization_id)
+    pages.with_phone_display([organization])
     context = {"organization": organization, "contacts": pages.organization_contacts(organization)}
     return render(request, "constituents/organization_detail.html", context)
 
@@ -646,6 +658,7 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
     member = request.member
     organization = queries.get_organization(member, organization_id, need="organization.edit")
     initial = {name: getattr(organization, name) for name in OrganizationForm.base_fields}
+    initial["phone"] = format_phone(organization.phone) if organization.phone else ""
     form = OrganizationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -657,4 +670,3 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
             return redirect("constituents:organization-detail", organization_id=organization.pk)
     context = {"form": form, "organization": organization}
     return render(request, "constituents/organization_form.html", context)
-

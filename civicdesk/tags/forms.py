@@ -42,9 +42,9 @@ class TagPicker(forms.Widget):
         self.allow_create = allow_create
 
     def format_value(self, value: Any) -> list[str]:
-        if value is None:
+        if value is None or value == "":
             return []
-        values = value if isinstance(value, list | tuple | set) else [value]
+        values = [value] if isinstance(value, str | int | Tag) else list(value)
         return [str(v.pk if isinstance(v, Tag) else v) for v in values]
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:

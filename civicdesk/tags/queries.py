@@ -111,6 +111,15 @@ def _follow_merges(tag: Tag | None) -> Tag | None:
     return tag
 
 
+def split_path(text: str) -> tuple[str, str]:
+    """("Transportation › Street", "Bike lanes") for "Transportation › Street › Bike lanes"
+    (or with ">"); ("", text) when there is no separator."""
+    segments = [s for s in PATH_SPLIT.split(text.strip()) if s]
+    if len(segments) < 2:
+        return "", text.strip()
+    return " › ".join(segments[:-1]), segments[-1]
+
+
 def resolve_tag(office: Office, text: str) -> Tag | None:
     """The tag a typed word means: a name or an alias (case, accents and punctuation ignored),
     or a path ("Transportation › Street repair", or with ">"). A merged tag resolves to the
@@ -165,7 +174,9 @@ def tag_tree(office: Office, *, show: str = "all", text: str = "") -> list[TreeR
     """The vocabulary as a flat list in tree order (children after their parent, by name),
     for the admin page. `show` is "all", "active" or "deprecated"; `text` keeps tags whose name
     or alias contains it. Ancestors of the kept tags stay, as context. Two queries."""
-    tags = list(Tag.objects.for_office(office).prefetch_related("aliases"))
+    tags = list(
+        Tag.objects.for_office(office).select_related("merged_into").prefetch_related("aliases")
+    )
     q = normalize(text)
     by_id = {tag.pk: tag for tag in tags}
 

@@ -279,6 +279,7 @@ def add_alias(tag: Tag, *, alias: str, by: Membership | None) -> TagAlias:
     """Another word for the tag. Compared normalized (case, accents, punctuation), so one
     spelling covers its variants. Refuses a word that is already an alias or a tag's name."""
     _require(by, "tag.manage", tag.office_id)
+    _locked(tag)
     if tag.is_deprecated:
         raise TagDeprecated(
             f"{tag.path} is deprecated; give the alias to the tag that replaced it."

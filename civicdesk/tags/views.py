@@ -158,18 +158,26 @@ def typeahead(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_member("tag.create")
 def create_inline(request: HttpRequest) -> HttpResponse:
-    """ "Create “xyz”" in a picker: a new top-level tag, answered with its chip. When the text
-    already names a tag in use (or an alias of one), that tag's chip comes back instead."""
+    """Answer a picker's "Create “xyz”" with the new tag's chip; "Parent › xyz" (or with ">")
+    puts it under an existing tag. When the text already names a tag in use (or an alias of
+    one), that tag's chip comes back instead. A refusal answers its reason as plain text."""
     office = request.member.office
-    name = request.POST.get("name", "")
+    text = request.POST.get("name", "")
     field = request.POST.get("field", "tags")
     field = field if SAFE_ID.fullmatch(field) else "tags"
-    tag = queries.resolve_tag(office, name)
+    tag = queries.resolve_tag(office, text)
     status = 200
-    if tag is None or tag.is_deprecated:
-        try:
-            tag = services.create_tag(office, name=name, by=request.member)
-        except DomainError as exc:
-            return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
-        status = 201
+    try:
+        if tag is None or tag.is_deprecated:
+            parent_path, name = queries.split_path(text)
+            parent = queries.resolve_tag(office, parent_path) if parent_path else None
+            if parent_path and parent is None:
+                message = _("There is no tag “%(path)s” to put it under.") % {"path": parent_path}
+                raise DomainError(message, code="tag_unknown")
+            tag = services.create_tag(office, name=name, parent=parent, by=request.member)
+            status = 201
+    except DomainError as exc:
+        return HttpResponse(
+            exc.message, status=exc.status, content_type="text/plain; charset=utf-8"
+        )
     return render(request, "tags/_chip.html", {"tag": tag, "name": field}, status=status)

@@ -142,13 +142,6 @@ def page(new_context) -> Page:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Every sign-in checks a password twice (two auth backends); the real hasher takes most of
-    a second per check on a small machine, so tests hash with MD5."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_cache(transactional_db):
     """Rate-limit counters and used TOTP codes live in the database cache, whose table a
     transactional test's flush does not empty: start and end every test with none."""

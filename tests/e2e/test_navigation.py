@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civicdesk.accounts.permissions import Role
-from civicdesk.accounts.services import add_member, create_office
+from civicdesk.accounts.services import add_member, create_office, update_office
 from conftest import login
 
 
@@ -53,3 +53,17 @@ def test_phone_layout_has_a_menu_button_and_no_sideways_scrolling(new_context, a
         page.goto(path)
         widths = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
+
+
+def test_header_fits_from_tablet_to_desktop_widths(new_context, adam, ward1):
+    update_office(ward1, by=None, name="District 12 Office of Senator Kowalski-Haddad")
+    page = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    login(page, adam)
+    for width in (768, 1024, 1199, 1200, 1280, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        sizes = page.evaluate(
+            "() => [document.scrollingElement.scrollWidth, window.innerWidth,"
+            " document.querySelector('nav.navbar').offsetHeight]"
+        )
+        assert sizes[0] <= sizes[1], f"{width}px wide: the page scrolls sideways ({sizes})"
+        assert sizes[2] < 64, f"{width}px wide: the header wraps onto two lines ({sizes})"

@@ -32,9 +32,13 @@ def screenshots(tmp_path):
 def maria(ward1):
     """A second caseworker of Ward 1, to edit at the same time as alice."""
     return add_member(
-        ward1, email="maria@ward1.example", role=Role.CASEWORKER, by=None,
-        full_name="Maria Chen", password=PASSWORD,
-    )  # fmt: skip
+        ward1,
+        email="maria@ward1.example",
+        role=Role.CASEWORKER,
+        by=None,
+        full_name="Maria Chen",
+        password=PASSWORD,
+    )
 
 
 @pytest.fixture
@@ -50,17 +54,31 @@ def john(ward1, alice):
     layer = DistrictLayer.objects.create(office=ward1, name="Ward", slug="ward", name_property="n")
     square = [[-77.05, 38.90], [-77.0, 38.90], [-77.0, 38.93], [-77.05, 38.93], [-77.05, 38.90]]
     District.objects.create(
-        office=ward1, layer=layer, name="Ward 1", geometry={"type": "Polygon", "coordinates": [square]},
-        min_lon=-77.05, min_lat=38.90, max_lon=-77.0, max_lat=38.93,
-    )  # fmt: skip
+        office=ward1,
+        layer=layer,
+        name="Ward 1",
+        geometry={"type": "Polygon", "coordinates": [square]},
+        min_lon=-77.05,
+        min_lat=38.90,
+        max_lon=-77.0,
+        max_lat=38.93,
+    )
     person = services.create_person(
         ward1,
         by=alice,
         fields={"first_name": "John", "last_name": "Smith", "salutation": "Dear Mr. Smith"},
         emails=[EmailIn("john.smith@example.org")],
         phones=[PhoneIn("(202) 555-0147")],
-        addresses=[AddressIn("1420 U Street NW", city="Washington", region="DC",
-                             postcode="20009", latitude=38.917, longitude=-77.032)],  # fmt: skip
+        addresses=[
+            AddressIn(
+                "1420 U Street NW",
+                city="Washington",
+                region="DC",
+                postcode="20009",
+                latitude=38.917,
+                longitude=-77.032,
+            )
+        ],
     )
     for subject in ("Pothole on U St", "Follow-up on the pothole"):
         services.log_interaction(
@@ -82,7 +100,7 @@ def test_add_find_tag_and_log_a_call(page, alice, potholes):
 
     page.get_by_label("First name").fill("Rosa")
     page.get_by_label("Last name").fill("Delgado")
-    page.get_by_label("Email").fill("rosa.delgado@example.org")
+    page.get_by_label("Email", exact=True).fill("rosa.delgado@example.org")
     page.get_by_label("Phone number").fill("555-12")
     page.get_by_label("Street address").fill("1800 14th St NW")
     page.get_by_label("ZIP code").fill("20009")
@@ -135,7 +153,9 @@ def test_add_find_tag_and_log_a_call(page, alice, potholes):
 
 
 def test_bulk_tagging_from_the_list(page, alice, ward1, potholes, john):
-    other = services.create_person(ward1, by=alice, fields={"first_name": "Ada", "last_name": "Okafor"})
+    other = services.create_person(
+        ward1, by=alice, fields={"first_name": "Ada", "last_name": "Okafor"}
+    )
     services.create_person(ward1, by=alice, fields={"first_name": "Nia", "last_name": "Zeller"})
     login(page, alice)
     page.goto("/people/")
@@ -194,8 +214,10 @@ def test_two_people_editing_at_once(new_context, alice, maria, john):
 
     conflict = second.locator("#edit-conflict")
     expect(conflict).to_contain_text(
-        re.compile(r"Alice Alvarez changed this record at .+ while you were editing; your "
-                   r"changes are below — review and save again\.")  # fmt: skip
+        re.compile(
+            r"Alice Alvarez changed this record at .+ while you were editing; your "
+            r"changes are below — review and save again\."
+        )
     )
     expect(second.get_by_label("Middle name")).to_have_value("Quincy")
     expect(second.get_by_label("Salutation")).to_have_value("Dear John")
@@ -209,8 +231,10 @@ def test_two_people_editing_at_once(new_context, alice, maria, john):
     expect(second.get_by_role("heading", level=1, name="Johnny Smith")).to_be_visible()
     john.refresh_from_db()
     assert (john.preferred_name, john.middle_name, john.salutation) == (
-        "Johnny", "Quincy", "Dear John",
-    )  # fmt: skip
+        "Johnny",
+        "Quincy",
+        "Dear John",
+    )
 
 
 def test_people_pages_are_accessible(new_context, alice, john, potholes, screenshots):

@@ -22,6 +22,7 @@ def test_a_new_offices_admin_sees_the_setup_steps(web, adam):
         "Complete your office profile",
         "Require two-factor sign-in",
         "Connect your tools",
+        "Add or import your constituents",
     ]
     assert titles(response.context["work_tiles"]) == ["Background jobs", "Audit log"]
     assert "Set up your office" in response.text
@@ -34,7 +35,10 @@ def test_setup_steps_go_away_once_done(web, adam, alice, ward1):
 
     response = web(adam).get("/")
 
-    assert titles(response.context["setup_tiles"]) == ["Complete your office profile"]
+    assert titles(response.context["setup_tiles"]) == [
+        "Complete your office profile",
+        "Add or import your constituents",
+    ]
     assert titles(response.context["work_tiles"]) == [
         "Staff",
         "Background jobs",

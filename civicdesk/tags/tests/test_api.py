@@ -6,9 +6,7 @@ from civicdesk.tags.services import create_tag, deprecate_tag
 from .factories import make_person, tag_person, tags_of
 
 
-def test_listing_tags_with_aliases_and_cursor_pages(
-    api, alice, street_repair, parking, ward2_tag, django_assert_max_num_queries
-):
+def test_listing_tags_with_aliases_and_cursor_pages(api, alice, street_repair, parking, ward2_tag):
     client = api(alice)
 
     first = client.get("/api/v1/tags", {"page_size": 2})

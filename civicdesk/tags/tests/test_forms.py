@@ -118,3 +118,12 @@ def test_the_label_points_at_the_text_box(alice):
     form = IssueForm(member=alice)
 
     assert form["tags"].id_for_label == "id_tags"
+
+
+def test_the_widget_takes_a_queryset_as_initial(alice, ward1, street_repair, parking):
+    from civicdesk.tags.models import Tag
+
+    html = str(IssueForm(member=alice, initial={"tags": Tag.objects.filter(pk=parking.pk)})["tags"])
+
+    assert f'name="tags" value="{parking.pk}"' in html
+    assert f'value="{street_repair.pk}"' not in html

@@ -1,8 +1,10 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civicdesk.tags.models import Tag, TagAction
-from civicdesk.tags.services import deprecate_tag
+from civicdesk.tags.services import add_alias, create_tag, deprecate_tag, merge_tags
 
 from .factories import make_person, tag_person, tags_of
 
@@ -14,9 +16,7 @@ def detail_url(tag: Tag) -> str:
 # ---------------------------------------------------------------- the vocabulary page
 
 
-def test_the_vocabulary_page_shows_the_tree_with_counts(
-    web, alice, adam, street_repair, parking, django_assert_max_num_queries
-):
+def test_the_vocabulary_page_shows_the_tree_with_counts(web, alice, adam, street_repair, parking):
     deprecate_tag(parking, by=adam)
     client = web(alice)
 
@@ -28,6 +28,34 @@ def test_the_vocabulary_page_shows_the_tree_with_counts(
     assert 'class="tag-deprecated"' in response.text
     assert "potholes" in response.text
     assert "New tag" not in response.text  # a caseworker may not create tags
+
+
+def page_queries(client, url: str, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def test_the_pages_queries_do_not_grow_with_the_vocabulary(
+    web, manny, adam, ward1, street_repair, parking, housing
+):
+    client = web(manny)
+    client.get(reverse("tags:tag-list"))  # the session's first use writes
+    small = [
+        page_queries(client, reverse("tags:tag-list")),
+        page_queries(client, reverse("tags:typeahead"), q="a"),
+    ]
+    for n in range(6):
+        tag = create_tag(ward1, name=f"Topic {n}", parent=housing, by=adam)
+        add_alias(tag, alias=f"subject {n}", by=adam)
+    merge_tags(parking, housing, by=adam)
+
+    large = [
+        page_queries(client, reverse("tags:tag-list")),
+        page_queries(client, reverse("tags:typeahead"), q="a"),
+    ]
+
+    assert large == small
 
 
 def test_the_office_menu_links_to_the_vocabulary(web, alice):
@@ -209,9 +237,7 @@ def test_another_offices_tag_is_404_like_a_missing_one(web, adam, ward2_tag):
 # ---------------------------------------------------------------- the picker's endpoints
 
 
-def test_the_typeahead_answers_a_partial_list(
-    web, alice, street_repair, django_assert_max_num_queries
-):
+def test_the_typeahead_answers_a_partial_list(web, alice, street_repair):
     client = web(alice)
 
     response = client.get(reverse("tags:typeahead"), {"q": "pothole", "picker": "id_tags"})
@@ -302,3 +328,22 @@ def test_volunteers_may_look_but_not_create(web, victor, street_repair):
 
     assert client.get(reverse("tags:tag-list")).status_code == 200
     assert client.post(reverse("tags:create-inline"), {"name": "X"}).status_code == 403
+
+
+def test_creating_from_the_picker_under_a_parent(web, manny, ward1, transportation):
+    response = web(manny).post(
+        reverse("tags:create-inline"), {"name": "transportation > Bike lanes"}
+    )
+
+    assert response.status_code == 201
+    assert (
+        Tag.objects.for_office(ward1).get(name="Bike lanes").path == "Transportation › Bike lanes"
+    )
+
+
+def test_creating_from_the_picker_under_a_missing_parent_is_refused(web, manny, ward1):
+    response = web(manny).post(reverse("tags:create-inline"), {"name": "Roads › Bike lanes"})
+
+    assert response.status_code == 409
+    assert response.text == "There is no tag “Roads” to put it under."
+    assert not Tag.objects.for_office(ward1).exists()
