@@ -552,6 +552,8 @@ def update_person(request, person_id: int, payload: PersonPatch):
         if name not in {"version", "emails", "phones", "addresses"}
         and (value is not None or name in clearable)
     }
+    if fields.get("custom") is not None:  # a PATCH changes the keys sent; null empties one
+        fields["custom"] = {**person.custom, **fields["custom"]}
     services.update_person(
         person, by=request.auth, version=payload.version, fields=fields, **_contact_inputs(payload)
     )

@@ -14,8 +14,10 @@ How it works, the same on both databases:
   and "smtih" finds "smith" with one indexed lookup; the edit distance is then checked here.
 - Exact contact points go straight to their own indexes: an email address, a phone number
   (normalized to E.164; failing that, its last 7 or 10 digits), a postcode, an external id.
-- Candidates are few (at most CANDIDATES per tier) and are ranked here: whole words before
-  prefixes and corrected spellings before fragments, names first, then by name.
+- Candidates come in tiers, at most CANDIDATES each: people having every typed word whole;
+  then every word whole, corrected or as a fragment; only if that finds nobody, some of the
+  words. They are ranked here: whole words, then corrected spellings and prefixes, then
+  fragments; names before other matches; then by name. Never an unbounded scan or sort.
 """
 
 import re
@@ -24,6 +26,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+
+from civicdesk.accounts.models import Office
 
 from .models import Address, EmailAddress, ExternalId, Person, Phone, SearchKey
 from .validation import STREET_WORDS, address_words, fold, normalize_phone, words
@@ -165,12 +169,12 @@ def corrections(office_id: int, query_words: Sequence[str]) -> dict[str, list[st
 # ---------------------------------------------------------------- the search itself
 
 
-def _people(office, ids: Iterable[int]) -> dict[int, Person]:
+def _people(office: Office, ids: Iterable[int]) -> dict[int, Person]:
     people = Person.objects.for_office(office).filter(pk__in=list(ids)).defer("search_text")
     return {person.pk: person for person in people}
 
 
-def _exact_hits(office, text: str, limit: int) -> list[tuple[int, str]]:
+def _exact_hits(office: Office, text: str, limit: int) -> list[tuple[int, str]]:
     """(person id, matched_on) from the contact-point indexes."""
     found: list[tuple[int, str]] = []
     compact = text.replace(" ", "")
@@ -216,7 +220,7 @@ def _loose(word: str, variants: Sequence[str]) -> Q:
     return condition | Q(search_text__contains=fragment)
 
 
-def _candidates(office, query: Sequence[str], fixes: dict[str, list[str]]) -> list[tuple]:
+def _candidates(office: Office, query: Sequence[str], fixes: dict[str, list[str]]) -> list[tuple]:
     """(id, search_text, sort_name) of people having every word whole; if that leaves room,
     then of people having every word whole, corrected or as a fragment; if nobody has every
     word, of people having some."""
@@ -282,7 +286,7 @@ def _score(search_text: str, query: Sequence[str], fixes: dict[str, list[str]]) 
     return total, SECTIONS[min(best_section, len(SECTIONS) - 1)]
 
 
-def search_people(office, text: str, *, limit: int = 20) -> list[PersonHit]:
+def search_people(office: Office, text: str, *, limit: int = 20) -> list[PersonHit]:
     """The office's people best matching `text`, best first. See the module docstring."""
     text = " ".join((text or "").split())
     if not text:

@@ -52,6 +52,7 @@ from .models import (
     Phone,
     Position,
     Relationship,
+    SearchKey,
     Stance,
 )
 from .validation import (
@@ -89,7 +90,9 @@ class EditConflict(DomainError):
 
     code = "edit_conflict"
 
-    def __init__(self, message: str, *, changed_by: str = "", changed_at: dt.datetime | None):
+    def __init__(
+        self, message: str, *, changed_by: str = "", changed_at: dt.datetime | None
+    ) -> None:
         super().__init__(message)
         self.changed_by = changed_by
         self.changed_at = changed_at
@@ -113,7 +116,9 @@ def _same_office(obj: Any, office_id: int, what: str) -> None:
         raise ConstituentRefused(_("That %(what)s is not in this office.") % {"what": what})
 
 
-def _errors(errors: dict[str, list[str]], exc: ValidationError, key: str = NON_FIELD_ERRORS):
+def _errors(
+    errors: dict[str, list[str]], exc: ValidationError, key: str = NON_FIELD_ERRORS
+) -> None:
     if hasattr(exc, "error_dict"):
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
@@ -481,6 +486,45 @@ def refresh_search_fields(person: Person) -> None:
 
 
 # ---------------------------------------------------------------- people
+
+
+def reindex_people(office: Office, *, chunk: int = 2000) -> int:
+    """Recompute sort_name and search_text of every person of the office, and rebuild its typo
+    index (after an import that wrote rows directly, or a change of the search format)."""
+    last_id, done = 0, 0
+    SearchKey.objects.filter(office=office).delete()
+    while True:
+        people = list(
+            Person.objects.for_office(office)
+            .filter(pk__gt=last_id)
+            .order_by("pk")
+            .prefetch_related("emails", "phones", "addresses", "external_ids")[:chunk]
+        )
+        if not people:
+            return done
+        vocabulary: set[str] = set()
+        for person in people:
+            person.sort_name = search.sort_name_for(person)
+            person.search_text = search.search_text_for(
+                person,
+                emails=[e.email for e in sorted(person.emails.all(), key=_primary_first)],
+                phones=[p.number for p in sorted(person.phones.all(), key=_primary_first)],
+                addresses=[
+                    (a.line1, a.postcode)
+                    for a in sorted(person.addresses.all(), key=_primary_first)
+                ],
+                external_ids=[x.value for x in person.external_ids.all()],
+            )
+            vocabulary |= search.vocabulary_words(person.search_text)
+        with transaction.atomic():
+            Person.objects.bulk_update(people, ["sort_name", "search_text"], batch_size=500)
+            search.remember_words(office.pk, vocabulary)
+        done += len(people)
+        last_id = people[-1].pk
+
+
+def _primary_first(row: Any) -> tuple:
+    return (not row.is_primary, row.pk)
 
 
 @transaction.atomic

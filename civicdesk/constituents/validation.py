@@ -210,23 +210,23 @@ def clean_custom_value(definition: CustomField, value: Any) -> Any:
 def clean_custom(
     definitions: Iterable[CustomField], given: dict[str, Any], *, current: dict[str, Any]
 ) -> dict[str, Any]:
-    """The person's custom values after applying `given` to `current`: a None or empty value
-    clears a field. Every problem is reported at once, keyed "custom_<key>" (the form's field)."""
+    """The person's custom values: `given` replaces the values of the office's active fields
+    (a None or empty value leaves a field empty); values of fields since deactivated are kept
+    from `current`. Every problem is reported at once, keyed "custom_<key>" (the form's field)."""
     by_key = {definition.key: definition for definition in definitions}
-    result = dict(current)
+    active = {key for key, definition in by_key.items() if definition.is_active}
+    result = {key: value for key, value in current.items() if key not in active}
     errors: dict[str, list] = {}
     for key, value in given.items():
-        definition = by_key.get(key)
-        if definition is None or not definition.is_active:
+        if key not in active:
             errors[CUSTOM_PREFIX + key] = [
                 _("“%(key)s” is not a custom field of this office.") % {"key": key}
             ]
             continue
         if value is None or value == "" or value == []:
-            result.pop(key, None)
             continue
         try:
-            result[key] = clean_custom_value(definition, value)
+            result[key] = clean_custom_value(by_key[key], value)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:

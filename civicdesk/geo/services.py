@@ -270,8 +270,9 @@ def import_address_points(
     postcode_column: str = "",
     by: Any,
 ) -> AddressPointImport:
-    """Replace the office's address points (the local geocoder's source) with a CSV file's."""
-    _require(by, "geocode.run", office)
+    """Replace the office's address points (the local geocoder's source) with a CSV file's:
+    an admin's setting-up of the office, like its district maps."""
+    _require(by, "district.manage", office)
     reader = csv.DictReader(csv_file)
     wanted = [
         address_column,

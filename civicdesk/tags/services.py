@@ -362,10 +362,17 @@ def merge_tags(source: Tag, into: Tag, *, by: Membership | None) -> Tag:
         )
     moved = _move_usages(source, into)
     alias_count = TagAlias.objects.filter(tag=source).update(tag=into)
-    name_is_new = source.normalized != into.normalized and not (
-        TagAlias.objects.filter(office_id=source.office_id, normalized=source.normalized).exists()
+    # The old name finds `into` from now on, unless it already finds something (an alias) or
+    # is another live tag's name (an alias never is).
+    office_tags = Tag.objects.filter(office_id=source.office_id, merged_into=None)
+    name_is_free = not (
+        source.normalized == into.normalized
+        or TagAlias.objects.filter(
+            office_id=source.office_id, normalized=source.normalized
+        ).exists()
+        or office_tags.filter(normalized=source.normalized).exclude(pk=source.pk).exists()
     )
-    if name_is_new:
+    if name_is_free:
         TagAlias.objects.create(
             office_id=source.office_id, tag=into, alias=source.name, normalized=source.normalized
         )

@@ -22,8 +22,6 @@ from civicdesk.accounts.models import Membership
 from civicdesk.accounts.permissions import Role
 from civicdesk.accounts.services import add_member
 
-pytestmark = pytest.mark.e2e
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,8 +36,8 @@ AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"  # the root conftest's PASSWORD, which made every person
 
-# Chromium's console line for every CSP refusal starts like this; the page-side listener below
-# reports `securitypolicyviolation` events (the structured form of the same thing) too.
+# Chromium logs each CSP refusal as a console error; this listener, injected into every page
+# before its own scripts, logs the `securitypolicyviolation` events too (with the directive).
 CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", (e) => {
   console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
@@ -49,8 +47,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
     for item in items:
-        item.add_marker(pytest.mark.e2e)
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -141,6 +141,9 @@ def page(new_context) -> Page:
     return new_context().new_page()
 
 
+_used_codes: set[tuple[str, str]] = set()  # (secret, code) this test signed in with
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(transactional_db):
     """Rate-limit counters and used TOTP codes live in the database cache, whose table a
@@ -149,9 +152,6 @@ def _fresh_cache(transactional_db):
     _used_codes.clear()
     yield
     cache.clear()
-
-
-_used_codes: set[tuple[str, str]] = set()
 
 
 @pytest.fixture
@@ -172,14 +172,25 @@ def run_worker() -> None:
     call_command("worker", batch=True, no_scheduler=True, stdout=io.StringIO())
 
 
+def _wait_for_next_totp_window() -> None:
+    time.sleep(30 - time.time() % 30 + 0.2)
+
+
+def totp_code_now(secret: str) -> str:
+    """The authenticator's code, from a window that still has a few seconds to run: allauth
+    accepts only the current window's code, and the browser takes a moment to send it."""
+    if 30 - time.time() % 30 < 5:
+        _wait_for_next_totp_window()
+    return pyotp.TOTP(secret).now()
+
+
 def fresh_totp_code(secret: str) -> str:
-    """The current code, waiting for the next one if this run already used it (allauth refuses
-    a code twice)."""
-    totp = pyotp.TOTP(secret)
-    code = totp.now()
+    """A code to sign in with: the current one, or the next if this test already signed in
+    with it (allauth refuses a code twice)."""
+    code = totp_code_now(secret)
     if (secret, code) in _used_codes:
-        time.sleep(totp.interval - time.time() % totp.interval + 0.2)
-        code = totp.now()
+        _wait_for_next_totp_window()
+        code = totp_code_now(secret)
     _used_codes.add((secret, code))
     return code
 

@@ -40,7 +40,7 @@ def test_switching_to_an_office_one_is_not_in_changes_nothing(page, alice_in_two
     expect(page.get_by_text(ward3.name)).to_have_count(0)
 
 
-def test_phone_layout_has_a_menu_button_and_no_sideways_scrolling(new_context, adam, alice):
+def test_phone_layout_has_a_menu_button_and_no_sideways_scrolling(new_context, adam):
     page = new_context(viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
     login(page, adam)
     toggler = page.get_by_role("button", name="Show navigation")

@@ -148,6 +148,7 @@ def test_the_browser_session_needs_the_csrf_token_to_write(adam):
     refused = client.post("/api/v1/audit/verify")
 
     assert refused.status_code == 403
+    assert refused.json() == error("error", "CSRF check Failed")
     assert Job.objects.count() == 0
     client.get("/")  # a page sets the CSRF cookie, as in the browser
     accepted = client.post(

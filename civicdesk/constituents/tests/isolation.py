@@ -15,7 +15,9 @@ def _person(side, made: dict[str, Any]) -> Person:
         side.office,
         by=None,
         fields={"first_name": "Pat", "last_name": f"Walker {side.label}"},
-        addresses=[AddressIn(line1="12 Elm Street", city="Riverton", latitude=45.0, longitude=-93.0)],
+        addresses=[
+            AddressIn(line1="12 Elm Street", city="Riverton", latitude=45.0, longitude=-93.0)
+        ],
     )
 
 

@@ -128,7 +128,7 @@ def test_keyset_pages_cover_everyone_once_in_order(ward1, ward2, order):
             break
 
     assert seen == everyone
-    assert len(set(seen)) == 11 and pages == 3
+    assert (len(set(seen)), pages) == (11, 3)
     assert "Never Shown" not in seen
 
 

@@ -265,14 +265,17 @@ def test_bad_custom_values_get_a_message_per_field(ward1, alice, custom_fields):
     }
 
 
-def test_updating_custom_values_merges_and_none_clears(ward1, alice, custom_fields):
-    person = make_person(ward1, "Ana", "Núñez", by=alice, custom={"households": 2, "captain": True})
+def test_custom_values_given_replace_the_old_ones(ward1, alice, adam, custom_fields):
+    person = make_person(ward1, "Ana", "Núñez", by=alice, custom={"households": 2, "captain": True,
+                                                                   "edition": "Print"})  # fmt: skip
+    custom_fields[1].is_active = False  # "edition" is retired: its value stays, out of sight
+    custom_fields[1].save()
 
     updated = services.update_person(
         person, by=alice, version=1, fields={"custom": {"households": 3, "captain": None}}
     )
 
-    assert updated.custom == {"households": 3}
+    assert updated.custom == {"households": 3, "edition": "Print"}
 
 
 def test_a_choice_field_needs_choices_and_keys_are_unique(ward1, adam, alice, custom_fields):

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 
 from civicdesk.constituents import services, tasks
@@ -105,3 +107,22 @@ def test_geocoding_job_positions_what_the_address_file_knows(ward1, manny, resid
     assert (address.latitude, address.geocode_source) == (38.905, "local")
     assert address.district_links.get().district == south
     assert job.messages[-1]["text"] == "3 addresses were not found; drop their pins by hand."
+
+
+def test_the_people_command_reindexes_and_assigns(ward1, residents, john):
+    from django.core.management import call_command
+
+    from civicdesk.constituents import queries
+    from civicdesk.constituents.models import Person, SearchKey
+
+    Person.objects.update(search_text="", sort_name="")
+    SearchKey.objects.all().delete()
+    call_command("people", "reindex", office="ward-1", stdout=io.StringIO())
+    assert [hit.person for hit in queries.search_people(ward1, "Jonh Smtih")][:1] == [john]
+
+    square_layer(ward1)
+    place(residents[0], 38.905)
+    out = io.StringIO()
+    call_command("people", "assign-districts", office="ward-1", layer="ward", stdout=out)
+    assert "'in_a_district': 1" in out.getvalue()
+    assert AddressDistrict.objects.count() == 1

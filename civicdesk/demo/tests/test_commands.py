@@ -6,6 +6,8 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from civicdesk.accounts.models import ApiToken, Invitation, Membership, Office
+from civicdesk.constituents.models import Person
+from civicdesk.demo.tests.conftest import DEMO_PEOPLE
 from civicdesk.jobs.models import Job
 
 
@@ -19,6 +21,11 @@ def build(seed: int) -> dict:
         "office": (office.name, office.kind, office.jurisdiction, office.time_zone, office.address),
         "staff": [(m.user.email, m.user.full_name, m.role) for m in members],
         "invited": list(Invitation.objects.filter(office=office).values_list("email", "role")),
+        "people": list(
+            Person.objects.for_office(office)
+            .order_by("last_name", "first_name", "pk")
+            .values_list("first_name", "last_name")
+        ),
     }
 
 
@@ -35,6 +42,7 @@ def test_the_same_seed_builds_the_same_office(db):
     assert sorted(role for _email, _name, role in second["staff"]) == [
         "caseworker", "caseworker", "correspondent", "manager", "outreach", "viewer", "volunteer",
     ]  # fmt: skip
+    assert len(second["people"]) == DEMO_PEOPLE
 
 
 def test_a_demo_office_has_a_token_an_invitation_and_a_verified_log(db):

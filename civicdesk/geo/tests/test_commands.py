@@ -155,3 +155,18 @@ def test_geocode_lookup_prints_the_position(ward1, settings):
     assert out.strip() == "38.895100 -77.031300 (local: 1350 PENNSYLVANIA AVENUE NW)"
     with pytest.raises(CommandError, match="Not found: 1 Nowhere Ln"):
         run("geocode", "lookup", "1 Nowhere Ln", "--office", "ward-1")
+
+
+def test_assign_points_reads_a_long_file_in_chunks(ward1, squares_file, points_file, monkeypatch):
+    from civicdesk.geo.management.commands import districts
+
+    import_squares(squares_file)
+    args = ["districts", "assign-points", points_file, "--office", "ward-1", "--layer", "Ward",
+            "--lat-column", "lat", "--lon-column", "lon"]  # fmt: skip
+    whole, _ = run(*args)
+    monkeypatch.setattr(districts, "CHUNK_ROWS", 1)
+
+    chunked, err = run(*args)
+
+    assert chunked == whole
+    assert err.strip() == "4 rows: 2 in a district, 1 outside every district, 1 without a position."

@@ -247,3 +247,20 @@ def test_http_failures_become_geocoder_unavailable(monkeypatch):
 
     with pytest.raises(geocoding.GeocoderUnavailable, match="TimeoutError: timed out"):
         geocoding.http_get_json("https://geocoder.example/search", {})
+
+
+@pytest.mark.parametrize(
+    ("url", "sleeps"),
+    [("https://nominatim.openstreetmap.org", 1), ("https://nominatim.office.example", 0)],
+)
+def test_only_the_public_nominatim_server_is_paced(ward1, settings, stub, monkeypatch, url, sleeps):
+    settings.GEOCODERS, settings.NOMINATIM_URL = ["nominatim"], url
+    slept = []
+    monkeypatch.setattr(geocoding.time, "sleep", slept.append)
+    monkeypatch.setattr(geocoding.NominatimProvider, "MIN_INTERVAL", 1.0)
+    monkeypatch.setattr(geocoding.NominatimProvider, "_last_request", geocoding.time.monotonic())
+    stub(NOMINATIM_MATCH)
+
+    assert geocode(ward1, line1="1350 Pennsylvania Ave NW").source == "nominatim"
+    assert len(slept) == sleeps
+    assert all(0 < seconds <= 1 for seconds in slept)

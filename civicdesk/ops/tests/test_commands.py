@@ -1,10 +1,13 @@
 import sys
+from functools import partial
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from civicdesk.accounts.models import Membership, Office, User
+from civicdesk.demo.management.commands import demo
+from civicdesk.demo.services import build_demo_office
 from civicdesk.ops.management.commands import serve
 from civicdesk.ops.management.commands.run import ADMIN_EMAIL
 from civicdesk.ops.management.commands.run import Command as Run
@@ -63,7 +66,10 @@ def test_the_password_is_shown_only_the_first_time(db):
     assert (Office.objects.count(), User.objects.count()) == (1, 1)
 
 
-def test_the_first_run_with_demo_data_makes_the_admin_an_admin_of_the_demo(db):
+def test_the_first_run_with_demo_data_makes_the_admin_an_admin_of_the_demo(db, monkeypatch):
+    # A small demo city: the command's 20,000 people take minutes.
+    monkeypatch.setattr(demo, "build_demo_office", partial(build_demo_office, people=10))
+
     Run().first_run(no_demo=False, seed=2)
 
     admin = Membership.objects.get(user__email=ADMIN_EMAIL)

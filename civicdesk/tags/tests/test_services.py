@@ -536,3 +536,15 @@ def test_usage_counts_for_some_tags_only(ward1, street_repair, parking):
 
     counts = dict(Tag.objects.for_office(ward1).values_list("name", "usage_count"))
     assert (counts["Parking"], counts["Street repair"]) == (1, 0)
+
+
+def test_a_merged_name_that_another_tag_has_does_not_become_an_alias(
+    ward1, adam, transportation, housing
+):
+    other_here = create_tag(ward1, name="Other", parent=transportation, by=adam)
+    other_there = create_tag(ward1, name="Other", parent=housing, by=adam)
+
+    merge_tags(other_here, housing, by=adam)
+
+    assert not housing.aliases.exists()
+    assert resolve_tag(ward1, "other") == other_there

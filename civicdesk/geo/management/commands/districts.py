@@ -14,6 +14,7 @@ the map straight from a file, without importing it: a way to check a map against
 
 import csv
 import sys
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,8 @@ from civicdesk.geo import services
 from civicdesk.geo.geojson import WGS84, is_lonlat, read_district_file
 from civicdesk.geo.models import District, DistrictLayer
 from civicdesk.geo.shapes import OUTSIDE, LayerShapes
+
+CHUNK_ROWS = 100_000
 
 
 def office_by_slug(slug: str) -> Office:
@@ -132,6 +135,7 @@ class Command(BaseCommand):
     ):
         shapes, names = self.shapes_and_names(**options)
         handle = sys.stdin if csv_file == "-" else self.open_csv(csv_file)
+        counts = {"rows": 0, "positioned": 0, "placed": 0}
         with handle:
             reader = csv.DictReader(handle)
             fields = list(reader.fieldnames or [])
@@ -141,24 +145,34 @@ class Command(BaseCommand):
                     f"The CSV has no column {', '.join(map(repr, missing))}; "
                     f"its columns: {', '.join(fields) or 'none'}."
                 )
-            rows = list(reader)
-        lons = to_floats([row[lon_column] for row in rows])
-        lats = to_floats([row[lat_column] for row in rows])
-        lons, lats = self.points_to_lonlat(lons, lats, points_srid)
-        keys = shapes.keys_at(lons, lats)
-        writer = csv.DictWriter(
-            self.stdout, [*fields, *([column] if column not in fields else [])], lineterminator="\n"
-        )
-        self.stdout.ending = ""
-        writer.writeheader()
-        for row, key in zip(rows, keys.tolist(), strict=True):
-            row[column] = "" if key == OUTSIDE else names[key]
-            writer.writerow(row)
-        placed = int(np.count_nonzero(keys != OUTSIDE))
-        positioned = int(np.count_nonzero(np.isfinite(lons) & np.isfinite(lats)))
+            writer = csv.DictWriter(
+                self.stdout, [*fields, *([column] if column not in fields else [])],
+                lineterminator="\n",
+            )  # fmt: skip
+            self.stdout.ending = ""
+            # In chunks, so that a file of millions of rows never sits in memory whole; the
+            # first chunk decides whether the coordinates are longitude/latitude.
+            while rows := list(islice(reader, CHUNK_ROWS)):
+                lons = to_floats([row[lon_column] for row in rows])
+                lats = to_floats([row[lat_column] for row in rows])
+                lons, lats = self.points_to_lonlat(
+                    lons, lats, points_srid, check=not counts["rows"]
+                )
+                keys = shapes.keys_at(lons, lats)
+                if not counts["rows"]:
+                    writer.writeheader()
+                for row, key in zip(rows, keys.tolist(), strict=True):
+                    row[column] = "" if key == OUTSIDE else names[key]
+                    writer.writerow(row)
+                counts["rows"] += len(rows)
+                counts["placed"] += int(np.count_nonzero(keys != OUTSIDE))
+                counts["positioned"] += int(np.count_nonzero(np.isfinite(lons) & np.isfinite(lats)))
+        if not counts["rows"]:
+            writer.writeheader()
+        outside = counts["positioned"] - counts["placed"]
         self.stderr.write(
-            f"{len(rows)} rows: {placed} in a district, {positioned - placed} outside every "
-            f"district, {len(rows) - positioned} without a position."
+            f"{counts['rows']} rows: {counts['placed']} in a district, {outside} outside every "
+            f"district, {counts['rows'] - counts['positioned']} without a position."
         )
 
     def open_csv(self, path: str):
@@ -182,10 +196,10 @@ class Command(BaseCommand):
         return services.layer_shapes(stored), names
 
     @staticmethod
-    def points_to_lonlat(xs: np.ndarray, ys: np.ndarray, srid: int | None):
+    def points_to_lonlat(xs: np.ndarray, ys: np.ndarray, srid: int | None, *, check: bool):
         known = np.isfinite(xs) & np.isfinite(ys)
         if srid in (None, WGS84):
-            if not is_lonlat(xs[known], ys[known]):
+            if check and not is_lonlat(xs[known], ys[known]):
                 raise CommandError(
                     "The points' coordinates are not longitude/latitude — name their EPSG "
                     "code with --points-srid (for example 26985 for Maryland State Plane)."
