@@ -8,7 +8,7 @@ class StyledFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -17,10 +17,9 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if self.is_bound and name in self.errors:
-                widget.attrs["class"] += " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
 
+    # Validation runs lazily (on is_valid or errors), never in __init__: forms that set a
+    # field's choices after super().__init__() must be validated against those choices.
     def full_clean(self):
         super().full_clean()
         for name in self.errors:
