@@ -302,20 +302,9 @@ def summary(values: list[float]) -> dict:
 # ---------------------------------------------------------------- one database, in a child process
 
 
-def run_child(args: argparse.Namespace) -> None:
-    import django
+def build(connection, office, args, *, is_pg: bool, started: float) -> tuple[list, float, float]:
+    from django.db import transaction
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from civicdesk.accounts.services import create_office
-    from civicdesk.constituents import queries as constituent_queries
-
-    started = time.monotonic()
-    call_command("migrate", verbosity=0, interactive=False)
-    office = create_office(name="Bench Office", slug="bench")
-    is_pg = connection.vendor == "postgresql"
     if is_pg:
         with connection.cursor() as cursor:  # build the trigram index once, after the load
             cursor.execute("DROP INDEX IF EXISTS person_search_text_trgm")
@@ -324,8 +313,6 @@ def run_child(args: argparse.Namespace) -> None:
         flush=True,
     )
     load_started = time.monotonic()
-    from django.db import transaction
-
     with transaction.atomic():
         sample = load(
             connection, office, args.people, args.seed, sample_size=max(2000, args.queries * 3)
@@ -354,6 +341,39 @@ def run_child(args: argparse.Namespace) -> None:
         f"  loaded in {load_seconds:.0f} s, indexed and analyzed in {index_seconds:.0f} s",
         flush=True,
     )
+    return sample, load_seconds, index_seconds
+
+
+def run_child(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from civicdesk.accounts.models import Office
+    from civicdesk.accounts.services import create_office
+    from civicdesk.constituents import queries as constituent_queries
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0, interactive=False)
+    is_pg = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_sample (data text)")
+        cursor.execute("SELECT data FROM bench_sample")
+        kept = cursor.fetchone()
+    office = Office.objects.filter(slug="bench").first()
+    if kept and office is not None:  # --reuse: the people are there from an earlier --keep run
+        sample = json.loads(kept[0])
+        load_seconds = index_seconds = 0.0
+        print(f"  reusing the {args.people:,} people loaded before", flush=True)
+    else:
+        office = create_office(name="Bench Office", slug="bench")
+        sample, load_seconds, index_seconds = build(
+            connection, office, args, is_pg=is_pg, started=started
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_sample (data) VALUES (%s)", [json.dumps(sample)])
 
     work = make_queries(sample, args.queries, args.seed)
     for _kind, text, _pid in work[: min(50, len(work))]:  # warm the caches a little
@@ -441,6 +461,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="Keep the scratch PostgreSQL database (to --reuse it next time).",
+    )
+    parser.add_argument("--reuse", action="store_true",
+                        help="Reuse the scratch PostgreSQL database of a --keep run.")  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-output", help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -456,8 +483,9 @@ def main() -> int:
         if not args.skip_postgres:
             admin, scratch = scratch_urls(args.database_url)
             try:
-                postgres_admin(admin, f"DROP DATABASE IF EXISTS {SCRATCH_DB}")
-                postgres_admin(admin, f"CREATE DATABASE {SCRATCH_DB}")
+                if not args.reuse:
+                    postgres_admin(admin, f"DROP DATABASE IF EXISTS {SCRATCH_DB}")
+                    postgres_admin(admin, f"CREATE DATABASE {SCRATCH_DB}")
             except Exception as exc:  # noqa: BLE001
                 print(f"PostgreSQL at {args.database_url} cannot be used ({exc}); skipping it.")
             else:
@@ -471,7 +499,8 @@ def main() -> int:
                         )
                     )
                 finally:
-                    postgres_admin(admin, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
+                    if not args.keep:
+                        postgres_admin(admin, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
         if not args.skip_sqlite:
             workdir = Path(tmp) / "sqlite"
             workdir.mkdir()

@@ -142,22 +142,21 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
         )
     user = request.user if request.user.is_authenticated else None
     existing = services.User.objects.filter(email=invitation.email).exists()
+    new_person = user is None and not existing  # only a new person fills in the form
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
-    if request.method == "POST" and (user is not None or existing or form.is_valid()):
+    if request.method == "POST" and (not new_person or form.is_valid()):
         try:
             member = services.accept_invitation(
                 secret,
                 user=user,
-                full_name=form.cleaned_data.get("full_name", "") if form.is_bound else "",
-                password=form.cleaned_data.get("password1")
-                if user is None and not existing
-                else None,
+                full_name=form.cleaned_data["full_name"] if new_person else "",
+                password=form.cleaned_data["password1"] if new_person else None,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("accounts:accept-invitation", secret=secret)
         request.session[SESSION_OFFICE_KEY] = member.office_id
-        if user is None and not existing:
+        if new_person:
             login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("reports:home")
         if user is None:

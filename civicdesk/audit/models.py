@@ -48,6 +48,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
     @property
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field, old, new) for display. Changes are {field: [old, new]}, but a creation may
@@ -56,11 +64,3 @@ class AuditEvent(models.Model):
             (field, *value) if isinstance(value, list) and len(value) == 2 else (field, None, value)
             for field, value in (self.changes or {}).items()
         ]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("Audit events are append-only.")

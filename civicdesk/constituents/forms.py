@@ -12,6 +12,8 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.forms import StyledFormMixin
+
 from .models import (
     Channel,
     ContactKind,
@@ -122,42 +124,19 @@ def tag_field(member, *, required: bool = False, label=None, keep=()) -> forms.F
 # ---------------------------------------------------------------- styling
 
 
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, and invalid fields marked for assistive tech.
+class StyledForm(StyledFormMixin, forms.Form):
+    """The core mixin's Bootstrap classes, also for the fields a form adds after __init__."""
 
-    Like core.forms.StyledFormMixin, but the widgets are styled by `style()` at the end of the
-    subclass's __init__: the mixin reads `self.errors` while constructing a bound form, which
-    runs clean() before a subclass has set its attributes or added its own fields."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.style()
-
-    def style(self) -> None:
-        """Style the widgets (again, after a subclass added fields: it is idempotent)."""
-        for field in self.fields.values():
-            widget = field.widget
+    def style_added(self, names) -> None:
+        for name in names:
+            widget = self.fields[name].widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            elif isinstance(widget, forms.Select):
                 css = "form-select"
-            elif isinstance(widget, forms.HiddenInput) or not hasattr(widget, "input_type"):
-                if not isinstance(widget, forms.Textarea):
-                    continue
-                css = "form-control"
             else:
                 css = "form-control"
-            if css not in widget.attrs.get("class", ""):
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                if "is-invalid" not in attrs.get("class", ""):
-                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 # ---------------------------------------------------------------- the person form
@@ -237,7 +216,7 @@ class PersonForm(StyledForm):
         )
         for custom in self.custom_fields:
             self.fields[CUSTOM_PREFIX + custom.key] = custom_form_field(custom)
-        self.style()
+        self.style_added(CUSTOM_PREFIX + custom.key for custom in self.custom_fields)
 
     # -------------------------------------------------------- groups, for the template
 

@@ -20,11 +20,13 @@ How it works, the same on both databases:
   fragments; names before other matches; then by name. Never an unbounded scan or sort.
 """
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 
 from civicdesk.accounts.models import Office
@@ -32,11 +34,14 @@ from civicdesk.accounts.models import Office
 from .models import Address, EmailAddress, ExternalId, Person, Phone, SearchKey
 from .validation import STREET_WORDS, address_words, fold, normalize_phone, words
 
+ABBREVIATIONS = set(STREET_WORDS.values())
+
 CANDIDATES = 200
 SECTIONS = ("name", "email", "phone", "address", "postcode", "external_id")
 SEPARATOR = "|"
 MIN_FUZZY_LENGTH = 4  # shorter words have too many neighbours one edit away
 MAX_VARIANTS = 12
+MAX_NAME_COMBOS = 30
 PHONE_LIKE = re.compile(r"[\d\s().+\-/]+")
 POSTCODE_LIKE = re.compile(r"\d{5}(-\d{4})?")
 
@@ -174,13 +179,28 @@ def _people(office: Office, ids: Iterable[int]) -> dict[int, Person]:
     return {person.pk: person for person in people}
 
 
+def starts_with(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, answered by an index on both databases: on PostgreSQL a
+    LIKE served by the varchar_pattern_ops index of migration 0006 (the database's collation
+    may not be C); on SQLite a range over the plain index (SQLite compares bytes)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+
+
 def _exact_hits(office: Office, text: str, limit: int) -> list[tuple[int, str]]:
-    """(person id, matched_on) from the contact-point indexes."""
+    """(person id, matched_on) from the contact-point indexes: an email address (or its
+    beginning), a phone number, a postcode, an external id."""
     found: list[tuple[int, str]] = []
     compact = text.replace(" ", "")
     if "@" in text:
-        email_ids = EmailAddress.objects.for_office(office).filter(email=text.lower())
-        found += [(pid, "email") for pid in email_ids.values_list("person_id", flat=True)[:limit]]
+        emails = EmailAddress.objects.for_office(office)
+        exact = emails.filter(email=compact.lower()).values_list("person_id", flat=True)
+        found += [(pid, "email") for pid in exact[:limit]]
+        if not found:
+            begun = emails.filter(starts_with("email", compact.lower()))
+            found += [(pid, "email") for pid in begun.values_list("person_id", flat=True)[:limit]]
+        return found
     digits = re.sub(r"\D", "", text)
     if PHONE_LIKE.fullmatch(text) and len(digits) >= 7:
         try:
@@ -192,15 +212,40 @@ def _exact_hits(office: Office, text: str, limit: int) -> list[tuple[int, str]]:
             found += [(pid, "phone") for pid in phones.values_list("person_id", flat=True)[:limit]]
     if POSTCODE_LIKE.fullmatch(compact):
         postcodes = Address.objects.for_office(office).filter(
-            Q(postcode=compact) | Q(postcode__gt=compact + "-", postcode__lt=compact + ".")
+            Q(postcode=compact) | starts_with("postcode", compact + "-")
         )
         found += [
             (pid, "postcode") for pid in postcodes.values_list("person_id", flat=True)[:limit]
         ]
-    if " " not in text.strip() and len(text) >= 3:
-        ids = ExternalId.objects.for_office(office).filter(value=text.strip())
+    if " " not in text and len(text) >= 3:
+        ids = ExternalId.objects.for_office(office).filter(value=text)
         found += [(pid, "external_id") for pid in ids.values_list("person_id", flat=True)[:limit]]
     return found
+
+
+def _name_prefixes(query: Sequence[str], fixes: dict[str, list[str]]) -> list[str]:
+    """Beginnings of sort names ("last first middle") the typed name may be: each rotation of
+    the words ("john smith" -> "smith john"), with corrected spellings, the original first."""
+    options = [[word, *fixes.get(word, ())[:4]] for word in query]
+    prefixes: list[str] = []
+    for combo in itertools.islice(itertools.product(*options), MAX_NAME_COMBOS):
+        for at in range(len(combo)):
+            prefixes.append(" ".join(combo[at:] + combo[:at]))
+    return list(dict.fromkeys(prefixes))
+
+
+def _name_candidates(
+    office: Office, query: Sequence[str], fixes: dict[str, list[str]]
+) -> list[tuple]:
+    """(id, search_text, sort_name) of people whose sort name begins like the typed name: a
+    handful of index range scans, no trigram work."""
+    if not query or len(query) > 4 or not all(word.isalpha() for word in query):
+        return []
+    condition = Q()
+    for prefix in _name_prefixes(query, fixes):
+        condition |= starts_with("sort_name", prefix)
+    people = Person.objects.for_office(office).filter(condition)
+    return list(people.values_list("pk", "search_text", "sort_name")[:CANDIDATES])
 
 
 def _whole(word: str) -> Q:
@@ -225,6 +270,9 @@ def _candidates(office: Office, query: Sequence[str], fixes: dict[str, list[str]
     then of people having every word whole, corrected or as a fragment; if nobody has every
     word, of people having some."""
     people = Person.objects.for_office(office)
+    # Words of one or two letters and street abbreviations ("u", "st", "nw") are in almost
+    # every row: the trigram index cannot narrow by them. Rank by them, do not filter.
+    query = [w for w in query if len(w) >= 3 and w not in ABBREVIATIONS] or list(query)
     whole = people
     for word in query:
         whole = whole.filter(_whole(word))
@@ -296,12 +344,19 @@ def search_people(office: Office, text: str, *, limit: int = 20) -> list[PersonH
     for person_id, matched_on in _exact_hits(office, text, limit):
         ranked.setdefault(person_id, (100.0, matched_on))
     query = query_words(text)
-    if query:
+    if query and not ranked and "@" not in text:
         fixes = corrections(office.pk, query)
-        for person_id, search_text, sort_name in _candidates(office, query, fixes):
+        rows = _name_candidates(office, query, fixes)
+        named = [(row, _score(row[1], query, fixes)) for row in rows]
+        # A full name found whole (or corrected) is the answer; one word may also be a first
+        # name or a street, so it looks further, as does a name found only in part.
+        if len(query) == 1 or not any(score >= 0.75 * len(query) for _row, (score, _m) in named):
+            seen = {row[0] for row in rows}
+            extra = [row for row in _candidates(office, query, fixes) if row[0] not in seen]
+            named += [(row, _score(row[1], query, fixes)) for row in extra]
+        for (person_id, _text, sort_name), score in named:
             sort_names[person_id] = sort_name
-            if person_id not in ranked:
-                ranked[person_id] = _score(search_text, query, fixes)
+            ranked[person_id] = score
     unnamed = [pid for pid in ranked if pid not in sort_names]
     people = _people(office, unnamed)
     sort_names.update({pid: person.sort_name for pid, person in people.items()})
