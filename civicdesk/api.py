@@ -10,11 +10,11 @@ from civicdesk.accounts.api import router as accounts_router
 from civicdesk.accounts.services import TokenRejected, authenticate_token
 from civicdesk.audit.api import router as audit_router
 from civicdesk.constituents.api import router as constituents_router
-from civicdesk.geo.api import router as geo_router
-from civicdesk.tags.api import router as tags_router
 from civicdesk.core.api import error_body
 from civicdesk.core.errors import DomainError
+from civicdesk.geo.api import router as geo_router
 from civicdesk.jobs.api import router as jobs_router
+from civicdesk.tags.api import router as tags_router
 
 
 class TokenAuth(HttpBearer):

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicdesk.audit.models import AuditEvent
 from civicdesk.geo.models import District, DistrictLayer
 
 from . import queries
@@ -404,16 +405,42 @@ def _encode(values: dict) -> str:
 class ConflictNotice:
     message: str
     differences: dict[str, str]  # form field name -> the value now stored
+    changed_labels: list[str]  # what the other save changed, in words
 
 
-def conflict_notice(exc, person: Person, form) -> ConflictNotice:
-    """What the page says after an edit conflict, and where the stored record now differs from
-    what the user typed (marked beside those fields as "Now saved: …")."""
+CONTACT_LABELS = {
+    "emails": gettext_lazy("Emails"),
+    "phones": gettext_lazy("Phones"),
+    "addresses": gettext_lazy("Addresses"),
+}
+
+
+def changed_since(person: Person, opened_version: int) -> set[str] | None:
+    """The fields the saves after `opened_version` changed, from their audit events (each
+    save bumps the version once); None when that cannot be told."""
+    count = person.version - opened_version
+    if count <= 0:
+        return None
+    events = AuditEvent.objects.filter(
+        office_id=person.office_id,
+        object_type="constituents.person",
+        object_id=str(person.pk),
+        action="person.changed",
+    ).order_by("-seq")[:count]
+    return {name for event in events for name in event.changes}
+
+
+def conflict_notice(exc, person: Person, form, *, opened_version: int) -> ConflictNotice:
+    """What the page says after an edit conflict, and the fields the other save changed that
+    now differ from what the user typed (marked beside them as "Now saved: …")."""
+    changed = changed_since(person, opened_version)
     differences = {}
     typed = form.data
     for name in form.fields:
         if name in ("version", "tags", "tags_before") or name.startswith(CUSTOM_PREFIX):
             continue
+        if changed is not None and name not in changed:
+            continue  # the user's own edit, not the other person's
         stored = getattr(person, name, None)
         value = typed.get(name, "")
         if isinstance(stored, bool):
@@ -423,6 +450,9 @@ def conflict_notice(exc, person: Person, form) -> ConflictNotice:
             differences[name] = str(stored) if stored not in (None, "") else _("(empty)")
     for name, value in differences.items():
         form[name].conflict_value = value
+    changed = changed or set()
+    labels = [str(field.label) for name, field in form.fields.items() if name in changed]
+    labels += [str(label) for name, label in CONTACT_LABELS.items() if name in changed]
     who = getattr(exc, "changed_by", "") or _("Someone")
     when = getattr(exc, "changed_at", None)
     if when is not None:
@@ -438,7 +468,7 @@ def conflict_notice(exc, person: Person, form) -> ConflictNotice:
             "%(who)s changed this record while you were editing; your changes are below — "
             "review and save again."
         ) % {"who": who}
-    return ConflictNotice(message, differences)
+    return ConflictNotice(message, differences, labels)
 
 
 # ---------------------------------------------------------------- households and organizations
@@ -475,4 +505,5 @@ def with_phone_display(organizations) -> list[Organization]:
 
 
 def organization_contacts(organization: Organization) -> list[Relationship]:
-    return list(organization.contacts.select_related("person").order_by("person__sort_name", "pk"))
+    """The people related to the organization (prefetched by get_organization, by name)."""
+    return list(organization.contacts.all())

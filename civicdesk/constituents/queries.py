@@ -61,9 +61,10 @@ def _person_details() -> list:
             queryset=Address.objects.order_by("-is_primary", "id").prefetch_related(
                 Prefetch(
                     "district_links",
-                    queryset=AddressDistrict.objects.select_related("district", "layer").order_by(
-                        "layer__name"
-                    ),
+                    # Not the district's shape: a ward's polygon is a large JSON document.
+                    queryset=AddressDistrict.objects.select_related("district", "layer")
+                    .defer("district__geometry", "district__properties")
+                    .order_by("layer__name"),
                 )
             ),
         ),

@@ -40,7 +40,7 @@ CANDIDATES = 200
 SECTIONS = ("name", "email", "phone", "address", "postcode", "external_id")
 SEPARATOR = "|"
 MIN_FUZZY_LENGTH = 4  # shorter words have too many neighbours one edit away
-MAX_VARIANTS = 12
+MAX_VARIANTS = 8
 MAX_NAME_COMBOS = 30
 PHONE_LIKE = re.compile(r"[\d\s().+\-/]+")
 POSTCODE_LIKE = re.compile(r"\d{5}(-\d{4})?")
@@ -155,8 +155,10 @@ def within_one_edit(a: str, b: str) -> bool:
 
 
 def corrections(office_id: int, query_words: Sequence[str]) -> dict[str, list[str]]:
-    """For each typed word, the office's known words one edit away (itself excluded)."""
-    fuzzy = [word for word in query_words if len(word) >= MIN_FUZZY_LENGTH and word.isalpha()]
+    """For each typed word, the office's known words one edit away (itself excluded). A typed
+    word of three letters is looked up as it is, which finds the words it is one letter short
+    of ("own" -> "owen", "dun" -> "dunn")."""
+    fuzzy = [word for word in query_words if len(word) >= 3 and word.isalpha()]
     keys = {key: word for word in fuzzy for key in deletion_keys(word)}
     found: dict[str, list[str]] = {word: [] for word in query_words}
     if not keys:
@@ -285,10 +287,13 @@ def _candidates(office: Office, query: Sequence[str], fixes: dict[str, list[str]
         seen = {row[0] for row in rows}
         rows += [row for row in loose.values_list(*fields)[:CANDIDATES] if row[0] not in seen]
     if not rows and len(query) > 1:
-        # Nobody has every word: offer those who have some of them, best first.
+        # Nobody has every word: offer those who have some of them whole (or corrected),
+        # best first. Not fragments: an OR of fragments would match most of the office.
         some = Q()
         for word in query:
-            some |= _loose(word, fixes.get(word, ()))
+            some |= _whole(word)
+            for variant in fixes.get(word, ())[:3]:  # each OR costs every row a LIKE
+                some |= Q(search_text__contains=f" {variant} ")
         rows = list(people.filter(some).values_list(*fields)[:CANDIDATES])
     return rows
 

@@ -468,12 +468,13 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 if removed:
                     services.untag_people(office, person_ids=ids, tag_ids=removed, by=member)
         except services.EditConflict as exc:
+            opened_version = form.cleaned_data["version"] or 0
             stored = Person.objects.select_related("office").get(pk=person.pk)
             data["version"] = str(stored.version)
             form = PersonForm(data, member=member, person=stored)
             formsets = contact_formsets(data, person=stored)
             _all_valid(form, formsets)
-            conflict = pages.conflict_notice(exc, stored, form)
+            conflict = pages.conflict_notice(exc, stored, form, opened_version=opened_version)
         except ValidationError as exc:
             _service_errors(form, exc)
         except DomainError as exc:

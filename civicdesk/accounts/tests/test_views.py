@@ -413,6 +413,30 @@ def test_someone_with_an_account_joins_then_signs_in(client, ward1, adam, carol)
     assert carol.user.check_password(PASSWORD)
 
 
+def test_a_signed_in_person_joins_with_one_click(web, ward1, adam, carol):
+    _invitation, secret = invite_member(ward1, email=carol.user.email, role="viewer", by=adam)
+    client = web(carol)
+
+    response = client.post(reverse("accounts:accept-invitation", args=[secret]), {"x": "1"})
+
+    joined = Membership.objects.get(office=ward1, user=carol.user)
+    assert (response.headers["location"], joined.role) == ("/", "viewer")
+    assert client.get("/").context["member"] == joined
+
+
+def test_a_signed_in_person_cannot_take_someone_elses_invitation(web, ward1, adam, carol):
+    _invitation, secret = invite_member(ward1, email="newbie@example.org", role="admin", by=adam)
+    url = reverse("accounts:accept-invitation", args=[secret])
+
+    response = web(carol).post(url, {"x": "1"})
+
+    assert response.headers["location"] == url
+    assert messages_of(response) == [
+        "This invitation is for newbie@example.org; sign out and open the link again."
+    ]
+    assert not Membership.objects.filter(office=ward1, user=carol.user).exists()
+
+
 @pytest.mark.parametrize("state", ["expired", "used", "withdrawn"])
 def test_a_dead_link_is_404_and_joins_nobody(client, ward1, adam, state):
     invitation, secret = invite_member(ward1, email="newbie@example.org", role="viewer", by=adam)

@@ -126,3 +126,27 @@ def test_the_people_command_reindexes_and_assigns(ward1, residents, john):
     call_command("people", "assign-districts", office="ward-1", layer="ward", stdout=out)
     assert "'in_a_district': 1" in out.getvalue()
     assert AddressDistrict.objects.count() == 1
+
+
+def test_the_demo_builds_the_same_people_on_the_dc_wards_for_the_same_seed(ward1, ward2):
+    from civicdesk.constituents.demo import build_people
+    from civicdesk.constituents.models import Interaction, Person
+
+    def contents(office) -> list[tuple]:
+        return list(
+            Person.objects.for_office(office)
+            .order_by("pk")
+            .values_list("first_name", "last_name", "search_text", "household__name")
+        )
+
+    first = build_people(ward1, seed=5, count=120)
+    second = build_people(ward2, seed=5, count=120)
+
+    assert contents(ward1) == contents(ward2)
+    assert (first.people, first.interactions) == (
+        120,
+        Interaction.objects.for_office(ward1).count(),
+    )
+    in_wards = AddressDistrict.objects.filter(office=ward1, layer_id=first.layer_id)
+    assert in_wards.count() == 120  # every demo address falls in a ward
+    assert in_wards.values("district").distinct().count() == 8

@@ -8,12 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from civicdesk.accounts.permissions import Role
 from civicdesk.audit.models import AuditEvent
 from civicdesk.constituents import services
 from civicdesk.constituents.models import Address, Household, Interaction, Organization, Person
 from civicdesk.constituents.tests.conftest import make_person, make_tag
 from civicdesk.geo.models import District, DistrictLayer
 from civicdesk.reports.tiles import people_tile
+from conftest import make_member
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -90,6 +92,19 @@ def test_household_start_page_renders_for_a_person_without_one(web, alice, ward1
     response = web(alice).get(reverse("constituents:household-create", args=[loner.pk]))
     assert response.status_code == 200
     assert "The Lone household" in response.text
+
+
+def test_a_viewer_reads_without_edit_controls(web, ward1, john):
+    vera = make_member(ward1, "vera@ward1.example", Role.VIEWER, "Vera Viewer")
+    client = web(vera)
+    page = client.get(reverse("constituents:person-detail", args=[john.pk]))
+    listing = client.get(reverse("constituents:person-list"))
+    assert (page.status_code, listing.status_code) == (200, 200)
+    assert "Log it" not in page.text
+    assert "Correct the pin" not in page.text
+    assert reverse("constituents:person-edit", args=[john.pk]) not in page.text
+    assert "bulk-form" not in listing.text
+    assert client.get(reverse("constituents:person-edit", args=[john.pk])).status_code == 403
 
 
 def test_a_volunteer_gets_403_everywhere(web, victor, john, household, agency):
@@ -362,6 +377,23 @@ def test_the_person_page_shows_contact_points_tags_and_districts(web, alice, war
     assert "Potholes" in text
     assert 'data-person-map="map-data-' in text
     assert "Correct the pin" in text
+
+
+@pytest.mark.parametrize("calls", [2, 20])
+def test_the_person_page_costs_the_same_for_2_or_20_calls(
+    web, alice, ward1, john, potholes, calls, django_assert_max_num_queries
+):
+    now = timezone.now()
+    for hours in range(calls):
+        services.log_interaction(
+            john, by=alice, kind="call", occurred_at=now - dt.timedelta(hours=hours), subject="x"
+        )
+    services.tag_people(ward1, person_ids=[john.pk], tag_ids=[potholes.pk], by=alice)
+    client = web(alice)
+    # the person and seven prefetches, the audit event (6 with its savepoint), relationships
+    # to them, custom fields, the timeline, organizations, positions, the navbar, the session.
+    with django_assert_max_num_queries(27):
+        client.get(reverse("constituents:person-detail", args=[john.pk]))
 
 
 def test_the_concern_reason_shows_only_to_managers(web, alice, manny, ward1):
@@ -728,7 +760,9 @@ def test_an_edit_conflict_keeps_what_was_typed_and_a_second_save_works(web, alic
         text,
     )
     assert 'value="Smith-Jones"' in text  # what alice typed is still there
-    assert "Now saved: Jonathan" in text  # and where the record now differs, it says so
+    assert "Now saved: Jonathan" in text  # where manny's save differs, it says so
+    assert "Now saved: Smith<" not in text  # alice's own edit is not flagged
+    assert "Their save changed: First name, Emails, Phones, Addresses." in text
     assert f'name="version" value="{john.version}"' in text
     john.refresh_from_db()
     assert (john.first_name, john.last_name) == ("Jonathan", "Smith")
