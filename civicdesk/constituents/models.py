@@ -66,6 +66,13 @@ class CustomFieldType(models.TextChoices):
     YES_NO = "yes_no", _("Yes / no")
 
 
+# The yes/no flags of a person that lists filter by.
+PERSON_FLAGS = (
+    "do_not_email", "do_not_mail", "do_not_call", "do_not_text",
+    "is_deceased", "is_vip", "is_out_of_district", "is_of_concern",
+)  # fmt: skip
+
+
 # ---------------------------------------------------------------- households and organizations
 
 
@@ -150,7 +157,18 @@ class Person(OfficeOwned):
     class Meta:
         indexes = [
             models.Index(fields=["office", "sort_name", "id"], name="person_office_sort"),
-            models.Index(fields=["office", "-updated_at"], name="person_office_recent"),
+            # Keyset pages in either direction of (updated_at, id); the filters people lists
+            # offer: a language, a flag (partial indexes hold only the few flagged people).
+            models.Index(fields=["office", "updated_at", "id"], name="person_office_updated"),
+            models.Index(fields=["office", "language", "sort_name", "id"], name="person_office_lang"),
+            *(
+                models.Index(
+                    fields=["office", "sort_name", "id"],
+                    condition=Q(**{flag: True}),
+                    name=f"person_flag_{flag.removeprefix('is_')}"[:30],
+                )
+                for flag in PERSON_FLAGS
+            ),
         ]
         constraints = [
             models.CheckConstraint(
