@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -159,7 +159,6 @@ class PersonPage:
     items: list[Person]
     next_cursor: str | None
     total_count: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def filtered_people(office: Office, filter: PersonFilter) -> QuerySet[Person]:
@@ -237,10 +236,16 @@ def person_list(
     if after:
         value, pk = _decode_cursor(order, after)
         column = name.lstrip("-")
+        # The first condition bounds the index range; the second drops the rows before the
+        # cursor among those sharing its value.
         if name.startswith("-"):
-            page = page.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": pk}))
+            page = page.filter(**{f"{column}__lte": value}).filter(
+                Q(**{f"{column}__lt": value}) | Q(id__lt=pk)
+            )
         else:
-            page = page.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": pk}))
+            page = page.filter(**{f"{column}__gte": value}).filter(
+                Q(**{f"{column}__gt": value}) | Q(id__gt=pk)
+            )
     rows = list(
         page.order_by(*PERSON_ORDERS[order])
         .defer("search_text")

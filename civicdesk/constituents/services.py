@@ -32,6 +32,7 @@ from civicdesk.tags.models import Tag
 
 from . import search
 from .models import (
+    PERSON_FLAGS,
     Address,
     AddressDistrict,
     Channel,
@@ -68,10 +69,7 @@ from .validation import (
 
 __all__ = ["AddressIn", "EmailIn", "PhoneIn"]  # re-exported for the doors
 
-FLAG_FIELDS = (
-    "do_not_email", "do_not_mail", "do_not_call", "do_not_text",
-    "is_deceased", "is_vip", "is_out_of_district", "is_of_concern",
-)  # fmt: skip
+FLAG_FIELDS = PERSON_FLAGS
 PERSON_FIELDS = (
     "prefix", "first_name", "middle_name", "last_name", "suffix", "preferred_name",
     "salutation", "birth_date", "birth_year", "language", "gender", "pronouns",

@@ -140,7 +140,7 @@ def test_the_demo_builds_the_same_people_on_the_dc_wards_for_the_same_seed(ward1
         )
 
     first = build_people(ward1, seed=5, count=120)
-    second = build_people(ward2, seed=5, count=120)
+    build_people(ward2, seed=5, count=120)
 
     assert contents(ward1) == contents(ward2)
     assert (first.people, first.interactions) == (
