@@ -12,6 +12,7 @@ from civicdesk.audit.api import router as audit_router
 from civicdesk.constituents.api import router as constituents_router
 from civicdesk.core.api import error_body
 from civicdesk.core.errors import DomainError
+from civicdesk.core.net import client_ip
 from civicdesk.geo.api import router as geo_router
 from civicdesk.jobs.api import router as jobs_router
 from civicdesk.tags.api import router as tags_router
@@ -27,6 +28,9 @@ class TokenAuth(HttpBearer):
             member = authenticate_token(token)
         except TokenRejected as exc:
             raise TokenError(exc.reason) from exc
+        # Where the call comes from, for the audit log (as the web middleware does for sessions).
+        member.client_ip = client_ip(request)
+        member.client_agent = request.headers.get("user-agent", "")[:300]
         request.member = member
         return member
 

@@ -1,4 +1,4 @@
 """Staff accounts, offices, memberships and roles, invitations and API tokens.
 
-`permissions.py` is the one place that says what each role may do; `access.py` holds the view
-decorators and the one way to fetch an office's objects for a person."""
+`permissions.py` is the one place that says what each role may do; the view decorators that
+ask it live in `core/access.py`, so that every app can use them."""

@@ -36,7 +36,6 @@ PERMISSIONS: dict[str, set[str]] = {
     "audit.verify": ADMINS,
     # background jobs: everyone sees their own; these see all of the office's
     "job.view_all": MANAGERS,
-    "job.start_maintenance": ADMINS,
     # the API
     "api.use": STAFF | {Role.VIEWER, Role.VOLUNTEER},
     # dashboard and search

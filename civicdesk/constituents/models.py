@@ -160,7 +160,9 @@ class Person(OfficeOwned):
             # Keyset pages in either direction of (updated_at, id); the filters people lists
             # offer: a language, a flag (partial indexes hold only the few flagged people).
             models.Index(fields=["office", "updated_at", "id"], name="person_office_updated"),
-            models.Index(fields=["office", "language", "sort_name", "id"], name="person_office_lang"),
+            models.Index(
+                fields=["office", "language", "sort_name", "id"], name="person_office_lang"
+            ),
             *(
                 models.Index(
                     fields=["office", "sort_name", "id"],

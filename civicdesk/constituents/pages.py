@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicdesk.audit.models import AuditEvent
+from civicdesk.geo import queries as geo_queries
 from civicdesk.geo.models import District, DistrictLayer
 
 from . import queries
@@ -209,8 +210,17 @@ class AddressCard:
         return f"map-data-{self.address.pk}"
 
 
+def district_outline_url(link) -> str:
+    """Where the map fetches a district's outline: the layer's version in the URL lets the
+    browser keep it until the next import."""
+    url = reverse("geo:district-outline", args=[link.layer_id, link.district_id])
+    return f"{url}?{_encode({'v': geo_queries.layer_version(link.layer)})}"
+
+
 def address_cards(member, addresses) -> list[AddressCard]:
-    """Each address with its districts (prefetched by get_person) and what its map shows."""
+    """Each address with its districts (prefetched, without their shapes) and what its map
+    shows: the pin, and the districts' outlines, which the map fetches after the page."""
+    may_see_districts = member.can("district.view")
     cards = []
     for address in addresses:
         links = sorted(address.district_links.all(), key=lambda link: link.layer.name)
@@ -220,13 +230,9 @@ def address_cards(member, addresses) -> list[AddressCard]:
                 "latitude": address.latitude,
                 "longitude": address.longitude,
                 "label": str(address),
-                "districts": [
-                    {
-                        "name": f"{link.layer.name}: {link.district.name}",
-                        "geometry": link.district.geometry,
-                    }
-                    for link in links
-                ],
+                "outlines": [district_outline_url(link) for link in links]
+                if may_see_districts
+                else [],
                 "editable": member.can("person.edit"),
             }
         districts = [(link.layer.name, link.district.name) for link in links]

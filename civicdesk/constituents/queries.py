@@ -52,6 +52,16 @@ class BadCursor(Exception):
 # ---------------------------------------------------------------- one person
 
 
+def _district_links() -> Prefetch:
+    return Prefetch(
+        "district_links",
+        # Not the district's shape: a ward's polygon is a large JSON document.
+        queryset=AddressDistrict.objects.select_related("district", "layer")
+        .defer("district__geometry", "district__properties")
+        .order_by("layer__name"),
+    )
+
+
 def _person_details() -> list:
     return [
         "emails",
@@ -59,13 +69,7 @@ def _person_details() -> list:
         Prefetch(
             "addresses",
             queryset=Address.objects.order_by("-is_primary", "id").prefetch_related(
-                Prefetch(
-                    "district_links",
-                    # Not the district's shape: a ward's polygon is a large JSON document.
-                    queryset=AddressDistrict.objects.select_related("district", "layer")
-                    .defer("district__geometry", "district__properties")
-                    .order_by("layer__name"),
-                )
+                _district_links()
             ),
         ),
         Prefetch(
@@ -321,3 +325,9 @@ def get_address(member: Membership, address_id: int, *, need: str = "person.edit
     if not member.can(need):
         raise PermissionDenied
     return get_object_or_404(Address.objects.for_office(member.office), pk=address_id)
+
+
+def address_with_districts(address: Address) -> Address:
+    """The address read again, with its person and its districts (not their shapes)."""
+    addresses = Address.objects.select_related("person").prefetch_related(_district_links())
+    return addresses.get(pk=address.pk)

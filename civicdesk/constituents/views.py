@@ -40,7 +40,7 @@ from .forms import (
     RelationshipForm,
     contact_formsets,
 )
-from .models import Address, Household, Person
+from .models import Household, Person
 from .validation import format_phone
 
 PAGE_SIZE = 50
@@ -268,8 +268,7 @@ def address_position(request: HttpRequest, address_id: int) -> HttpResponse:
     if not _is_htmx(request):
         messages.success(request, _("Pin moved; the districts were worked out again."))
         return redirect("constituents:person-detail", person_id=address.person_id)
-    address = Address.objects.prefetch_related("district_links__layer", "district_links__district")
-    address = address.select_related("person").get(pk=address_id)
+    address = queries.address_with_districts(address)
     context = {
         "person": address.person,
         "address": pages.address_cards(member, [address])[0],

@@ -353,3 +353,10 @@ def read_district_file(
 
 def geometry_json(geometry: BaseGeometry) -> dict[str, Any]:
     return json.loads(shapely.to_geojson(geometry))
+
+
+def display_outline(geometry: dict[str, Any], *, tolerance: float, grid: float) -> dict[str, Any]:
+    """A stored district shape made light enough to draw: simplified to `tolerance` degrees
+    (topology kept, so no ring collapses or crosses itself) and snapped to a `grid` of degrees."""
+    simplified = shape(geometry).simplify(tolerance, preserve_topology=True)
+    return geometry_json(shapely.set_precision(simplified, grid))

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -29,6 +30,7 @@ from .geojson import declared_srid, load_collection
 
 UPLOADS_KEY = "geo_uploads"
 UPLOAD_MAX_AGE = 24 * 3600  # seconds an unfinished upload is kept
+OUTLINE_MAX_AGE = 24 * 3600  # the page links outlines with the layer's version: see below
 
 
 @require_member("district.view")
@@ -56,8 +58,24 @@ def layer_detail(request: HttpRequest, layer_id: int) -> HttpResponse:
 @require_GET
 @require_member("district.view")
 def layer_geojson(request: HttpRequest, layer_id: int) -> JsonResponse:
+    """The layer's map (outlines simplified for drawing, people per district)."""
     layer = queries.get_layer(request.member, layer_id)
-    return JsonResponse(queries.feature_collection(layer))
+    return JsonResponse(queries.feature_collection(layer, simplified=True))
+
+
+@require_GET
+@require_member("district.view")
+def district_outline(request: HttpRequest, layer_id: int, district_id: int) -> HttpResponse:
+    """One district's outline, simplified for drawing (a GeoJSON Feature): the context the
+    person page's maps draw around a pin, fetched after the page.
+
+    Cached by the browser: a re-import gives the districts new ids, and the page adds the
+    layer's version (`?v=`) to the URL, so the same URL always means the same shape."""
+    layer = queries.get_layer(request.member, layer_id)
+    response = JsonResponse(queries.district_outline(layer, district_id))
+    response["ETag"] = f'"{district_id}-{queries.layer_version(layer)}"'
+    patch_cache_control(response, private=True, max_age=OUTLINE_MAX_AGE)
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 @require_POST

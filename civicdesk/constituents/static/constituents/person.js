@@ -1,11 +1,14 @@
-// The person page: a small map per located address (Leaflet, vendored), with its districts
-// drawn around the pin; "Correct the pin" lets an editor drag it (or move it with the arrow
-// keys) and save the new position through the form beside the map (htmx). Data comes from
-// json_script blocks: the CSP forbids inline scripts.
+// The person page: a small map per located address (Leaflet, vendored), with its districts'
+// outlines drawn around the pin; "Correct the pin" lets an editor drag it (or move it with the
+// arrow keys) and save the new position through the form beside the map (htmx). The pin comes
+// from a json_script block (the CSP forbids inline scripts); the outlines are fetched after
+// the page from the URLs listed there (simplified shapes the browser may keep), so the page
+// never carries a ward's polygon.
 (function () {
   "use strict";
 
   var STEP = 0.00005; // about 5 m: one arrow-key press while correcting a pin
+  var OUTLINE_STYLE = { color: "#1d3f72", weight: 2, fillColor: "#1d3f72", fillOpacity: 0.08 };
 
   function readData(id) {
     var holder = document.getElementById(id);
@@ -19,22 +22,36 @@
     element.dataset.ready = "1";
     var position = [data.latitude, data.longitude];
     var map = L.map(element, { scrollWheelZoom: false, attributionControl: false, zoomSnap: 0.25 });
-    var shapes = data.districts.map(function (district) {
-      return L.geoJSON(district.geometry, {
-        style: { color: "#1d3f72", weight: 2, fillColor: "#1d3f72", fillOpacity: 0.08 },
-        interactive: false
-      }).addTo(map);
-    });
+    map.setView(position, 16);
     var marker = L.marker(position, { keyboard: true, title: data.label, alt: data.label }).addTo(map);
-    if (shapes.length) {
-      var bounds = L.latLngBounds([position, position]);
-      shapes.forEach(function (shape) { bounds.extend(shape.getBounds()); });
-      map.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
-    } else {
-      map.setView(position, 16);
-    }
+    // Once someone moves the map or the pin, the outlines arriving later leave the view alone.
+    ["pointerdown", "wheel", "keydown"].forEach(function (name) {
+      element.addEventListener(name, function () { element.dataset.touched = "1"; });
+    });
+    drawOutlines(element, map, data.outlines || [], position);
     var card = element.closest(".address-card");
     if (card) wirePinForm(card, map, marker, position);
+  }
+
+  function fetchOutline(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .catch(function () { return null; }); // no outline: the pin alone still says where
+  }
+
+  function drawOutlines(element, map, urls, position) {
+    if (!urls.length) return;
+    Promise.all(urls.map(fetchOutline)).then(function (features) {
+      var bounds = L.latLngBounds([position, position]);
+      features.forEach(function (feature) {
+        if (!feature) return;
+        var shape = L.geoJSON(feature, { style: OUTLINE_STYLE, interactive: false }).addTo(map);
+        bounds.extend(shape.getBounds());
+      });
+      element.dataset.outlines = "drawn";
+      // No animation: a pin being grabbed must not slide away under the pointer.
+      if (!element.dataset.touched) map.fitBounds(bounds, { padding: [12, 12], maxZoom: 16, animate: false });
+    });
   }
 
   function wirePinForm(card, map, marker, original) {
@@ -66,6 +83,7 @@
     }
 
     edit.addEventListener("click", function () {
+      map.getContainer().dataset.touched = "1";
       marker.dragging.enable();
       editing.hidden = false;
       edit.hidden = true;

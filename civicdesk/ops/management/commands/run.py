@@ -2,6 +2,8 @@
 exist (printing the admin's one-time password the first time), then runs the web server and
 a worker until Ctrl-C stops both."""
 
+import contextlib
+import os
 import secrets
 import signal
 import subprocess
@@ -44,7 +46,7 @@ class Command(BaseCommand):
         if password:
             self.stdout.write(f"  Sign in as {ADMIN_EMAIL} with the one-time password: {password}")
             self.stdout.write(
-                "  (shown only now; you will set up two-factor sign-in, then change it on your profile)"
+                "  (shown only now: at first sign-in you set up two-factor sign-in, then choose your own password)"
             )
         self.stdout.write("  Press Ctrl-C to stop.\n")
         self.stdout.flush()
@@ -81,9 +83,15 @@ class Command(BaseCommand):
         )
         if not local:
             env.setdefault("CIVICDESK_ALLOWED_HOSTS", f"{host},localhost,127.0.0.1")
+        # Each child leads its own process group: a terminal's Ctrl-C reaches only us, and we
+        # stop each group whole (granian's worker processes too) instead of orphaning them.
         children = [
-            subprocess.Popen(granian_command(host=host, port=port, workers=1, threads=4), env=env),  # noqa: S603
-            subprocess.Popen(civicdesk_command("worker"), env=env),  # noqa: S603
+            subprocess.Popen(  # noqa: S603
+                granian_command(host=host, port=port, workers=1, threads=4),
+                env=env,
+                start_new_session=True,
+            ),
+            subprocess.Popen(civicdesk_command("worker"), env=env, start_new_session=True),  # noqa: S603
         ]
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
         try:
@@ -94,11 +102,17 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping CivicDesk…")
         finally:
             for child in children:
-                if child.poll() is None:
-                    child.terminate()
+                _signal_group(child, signal.SIGTERM)
             for child in children:
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    _signal_group(child, signal.SIGKILL)
+                    child.wait()
         sys.exit(0)
+
+
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    """Signal a child's whole process group (it was started in a session of its own)."""
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(child.pid, sig)
