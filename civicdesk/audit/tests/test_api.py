@@ -90,3 +90,12 @@ def test_a_caseworker_may_not_start_a_verification(api, alice):
 
     assert response.status_code == 403
     assert Job.objects.count() == 0
+
+
+def test_an_api_call_records_where_it_came_from(db, api, adam):
+    client = api(adam)
+
+    client.post("/api/v1/audit/verify", REMOTE_ADDR="192.0.2.44", HTTP_USER_AGENT="sync-script/2.1")
+
+    event = AuditEvent.objects.get(action="audit.verify_started")
+    assert (event.ip, event.user_agent) == ("192.0.2.44", "sync-script/2.1")
