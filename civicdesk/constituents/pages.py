@@ -20,6 +20,7 @@ from . import queries
 from .forms import CALL_SCRIPTS, CUSTOM_PREFIX, LANGUAGE_CHOICES, OUTCOME_SUGGESTIONS
 from .models import (
     Address,
+    AddressDistrict,
     Consent,
     CustomField,
     CustomFieldType,
@@ -210,7 +211,7 @@ class AddressCard:
         return f"map-data-{self.address.pk}"
 
 
-def district_outline_url(link) -> str:
+def district_outline_url(link: AddressDistrict) -> str:
     """Where the map fetches a district's outline: the layer's version in the URL lets the
     browser keep it until the next import."""
     url = reverse("geo:district-outline", args=[link.layer_id, link.district_id])

@@ -182,6 +182,9 @@ def test_correcting_the_pin_on_the_map(page, alice, john):
     expect(card).to_contain_text("Ward 1")
     marker = card.locator(".leaflet-marker-icon")
     expect(marker).to_be_visible()
+    # The ward's outline is fetched after the page (never inlined in it), then drawn.
+    expect(card.locator(".person-map")).to_have_attribute("data-outlines", "drawn")
+    expect(card.locator(".leaflet-overlay-pane path")).to_have_count(1)
 
     card.get_by_role("button", name="Correct the pin").click()
     box = marker.bounding_box()

@@ -5,8 +5,10 @@ import datetime as dt
 import re
 
 import pytest
+import shapely
 from django.urls import reverse
 from django.utils import timezone
+from shapely.geometry import shape
 
 from civicdesk.accounts.permissions import Role
 from civicdesk.audit.models import AuditEvent
@@ -14,6 +16,8 @@ from civicdesk.constituents import services
 from civicdesk.constituents.models import Address, Household, Interaction, Organization, Person
 from civicdesk.constituents.tests.conftest import make_person, make_tag
 from civicdesk.geo.models import District, DistrictLayer
+from civicdesk.geo.services import import_layer
+from civicdesk.geo.tests.factories import DC_WARDS
 from civicdesk.reports.tiles import people_tile
 from conftest import make_member
 
@@ -377,6 +381,26 @@ def test_the_person_page_shows_contact_points_tags_and_districts(web, alice, war
     assert "Potholes" in text
     assert 'data-person-map="map-data-' in text
     assert "Correct the pin" in text
+
+
+def test_the_person_page_links_the_ward_outline_instead_of_carrying_it(web, alice, ward1, john):
+    layer = import_layer(ward1, name="Ward", source=DC_WARDS.read_bytes(), name_property="NAME",
+                         by=None).layer  # fmt: skip
+    services.set_address_position(
+        john.addresses.get(), by=alice, latitude=38.917, longitude=-77.0325
+    )
+    ward = layer.districts.get(name="Ward 2")  # U Street, west of 14th
+
+    response = web(alice).get(reverse("constituents:person-detail", args=[john.pk]))
+
+    text = response.text
+    outline_url = reverse("geo:district-outline", args=[layer.pk, ward.pk])
+    assert "<dt>Ward</dt><dd>Ward 2</dd>" in text
+    assert f'"outlines": ["{outline_url}?v=' in text
+    coordinates = {repr(float(v)) for v in shapely.get_coordinates(shape(ward.geometry)).ravel()}
+    assert len(coordinates) > 10_000
+    assert [c for c in coordinates if c in text] == []
+    assert len(response.content) < 60_000
 
 
 @pytest.mark.parametrize("calls", [2, 20])

@@ -1,14 +1,17 @@
 import json
 import re
 
+import shapely
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from shapely.geometry import shape
 
 from civicdesk.audit.models import AuditEvent
 from civicdesk.constituents.models import Address, AddressDistrict, Person
+from civicdesk.geo import queries
 from civicdesk.geo.models import District, DistrictLayer
 from civicdesk.geo.services import REASSIGN_JOB, import_layer
-from civicdesk.geo.tests.factories import make_layer, squares
+from civicdesk.geo.tests.factories import DC_WARDS, make_layer, squares
 from civicdesk.geo.tests.test_services import projected
 from civicdesk.jobs import registry
 from civicdesk.jobs.models import Job
@@ -245,3 +248,83 @@ def test_the_map_page_follows_the_reassignment_job(web, adam, alice, monkeypatch
     assert f'hx-get="{reverse("jobs:job-detail", kwargs={"job_id": job.pk})}"' in detail.text
     other = web(alice).get(reverse("geo:layer-detail", kwargs={"layer_id": job.params["layer_id"]}))
     assert "hx-get" not in other.text  # a caseworker does not follow the admin's jobs
+
+
+def test_the_map_page_draws_simplified_outlines(web, alice, dc_wards):
+    url = reverse("geo:layer-geojson", kwargs={"layer_id": dc_wards.pk})
+
+    response = web(alice).get(url)
+
+    drawn = {f["properties"]["name"]: shape(f["geometry"]) for f in response.json()["features"]}
+    stored = {d.name: shape(d.geometry) for d in dc_wards.districts.all()}
+    assert sorted(drawn) == sorted(stored)
+    assert len(response.content) < 40_000  # the stored shapes are 889 KB of GeoJSON
+    assert max(drawn[name].hausdorff_distance(stored[name]) for name in stored) < 0.0002
+
+
+# ---------------------------------------------------------------- one district's outline
+
+
+def outline_url(district: District, layer: DistrictLayer | None = None) -> str:
+    layer_id = (layer or district.layer).pk
+    return reverse(
+        "geo:district-outline", kwargs={"layer_id": layer_id, "district_id": district.pk}
+    )
+
+
+def test_a_district_outline_is_simplified_for_drawing(web, alice, dc_wards):
+    ward = dc_wards.districts.get(name="Ward 2")
+
+    response = web(alice).get(outline_url(ward))
+
+    feature = response.json()
+    drawn, stored = shape(feature["geometry"]), shape(ward.geometry)
+    assert (response.status_code, feature["type"], feature["id"]) == (200, "Feature", ward.pk)
+    assert shapely.get_num_coordinates(stored) == 6389
+    assert shapely.get_num_coordinates(drawn) < 200
+    assert drawn.is_valid
+    assert drawn.hausdorff_distance(stored) < 0.0002  # the tolerance, and the 6-decimal grid
+    assert len(response.content) < 5_000
+
+
+def test_a_district_outline_is_cached_until_the_layer_is_imported_again(
+    web, alice, ward1, dc_wards, monkeypatch
+):
+    simplified = []
+    monkeypatch.setattr(
+        queries, "display_outline", lambda geometry, **kw: simplified.append(kw) or geometry
+    )
+    ward1_url, ward2_url = (
+        outline_url(dc_wards.districts.get(name=n)) for n in ("Ward 1", "Ward 2")
+    )
+    client = web(alice)
+
+    first = client.get(ward1_url)
+    again = client.get(ward1_url, headers={"if-none-match": first["ETag"]})
+    other = client.get(ward2_url)
+
+    assert (first.status_code, again.status_code, other.status_code) == (200, 304, 200)
+    assert first["Cache-Control"] == again["Cache-Control"] == "private, max-age=86400"
+    assert again["ETag"] == first["ETag"]
+    assert len(simplified) == 8  # every ward of the layer once, on the first request
+    reimported = import_layer(ward1, name="DC ward", source=DC_WARDS.read_bytes(),
+                              name_property="NAME", by=None).layer  # fmt: skip
+    new_ward1 = reimported.districts.get(name="Ward 1")
+    assert client.get(ward1_url).status_code == 404  # new districts, new ids
+    assert client.get(outline_url(new_ward1)).status_code == 200
+    assert len(simplified) == 16
+
+
+def test_another_offices_district_outline_is_404(web, alice, carol, layer):
+    north1 = layer.districts.get(name="North 1")
+    theirs = make_layer(carol.office, name="Theirs").districts.get(name="North 1")
+    other_layer = make_layer(alice.office, name="Precinct").districts.get(name="North 1")
+
+    assert web(alice).get(outline_url(north1)).status_code == 200
+    assert web(carol).get(outline_url(north1)).status_code == 404
+    assert web(alice).get(outline_url(theirs, layer)).status_code == 404
+    assert web(alice).get(outline_url(other_layer, layer)).status_code == 404  # not this layer's
+
+
+def test_a_volunteer_cannot_read_district_outlines(web, victor, layer):
+    assert web(victor).get(outline_url(layer.districts.first())).status_code == 403
