@@ -4,11 +4,13 @@ districts and shapes, and which districts a point falls in."""
 from datetime import datetime
 from typing import Any
 
-from ninja import Field, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from civicdesk.core.api import needs
 
 from . import queries, services
+from .errors import DistrictFileRefused
 from .models import District, DistrictLayer
 
 router = Router(tags=["geo"])
@@ -87,6 +89,66 @@ class DistrictLookupOut(Schema):
 def list_district_layers(request):
     """Every district layer of the office (few: no pagination)."""
     return list(queries.layer_list(request.auth.office))
+
+
+class DistrictLayerImportIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="Layer name, e.g. Ward.")
+    name_property: str = Field(min_length=1, description="Feature property holding the name.")
+    code_property: str = ""
+    srid: int | None = Field(None, description="EPSG code when the file is not lon/lat.")
+
+
+class DistrictLayerImportOut(Schema):
+    layer: DistrictLayerOut
+    district_count: int
+    replaced_count: int
+    repaired_count: int
+    is_new: bool
+    job_id: int | None
+
+
+MAX_DISTRICT_FILE_BYTES = 50 * 1024 * 1024
+
+
+@router.post("/districts/layers", response={201: DistrictLayerImportOut})
+@needs("district.manage")
+def import_district_layer(request, payload: Form[DistrictLayerImportIn], file: File[UploadedFile]):
+    """Import a GeoJSON map (multipart upload) as a new layer, or replace the districts of
+    the layer with that name. All or nothing; addresses are then re-assigned by a job."""
+    if file.size > MAX_DISTRICT_FILE_BYTES:
+        raise DistrictFileRefused("The file is over 50 MB.", code="too_large")
+    result = services.import_layer(
+        request.auth.office,
+        name=payload.name,
+        source=file.read(),
+        name_property=payload.name_property,
+        code_property=payload.code_property,
+        srid=payload.srid,
+        filename=file.name or "",
+        by=request.auth,
+    )
+    layer: Any = result.layer
+    layer.district_count = result.district_count
+    return Status(
+        201,
+        {
+            "layer": layer,
+            "district_count": result.district_count,
+            "replaced_count": result.replaced_count,
+            "repaired_count": result.repaired_count,
+            "is_new": result.is_new,
+            "job_id": result.job.pk if result.job else None,
+        },
+    )
+
+
+@router.delete("/districts/layers/{layer_id}", response={204: None})
+@needs("district.manage")
+def delete_district_layer(request, layer_id: int):
+    """Delete a layer, its districts and every address's link to them."""
+    layer = queries.get_layer(request.auth, layer_id, need="district.manage")
+    services.delete_layer(layer, by=request.auth)
+    return Status(204, None)
 
 
 @router.get("/districts/layers/{layer_id}", response=DistrictLayerDetailOut)

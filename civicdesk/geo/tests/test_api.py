@@ -1,6 +1,10 @@
-import pytest
+import json
 
-from civicdesk.geo.tests.factories import make_layer
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from civicdesk.geo.models import DistrictLayer
+from civicdesk.geo.tests.factories import feature, make_layer, square, squares
 from civicdesk.geo.tests.test_views import add_person_in
 
 
@@ -122,3 +126,62 @@ def test_a_volunteer_may_not_read_districts(api, victor, layer):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+def _upload(geojson: dict, name: str = "layer.geojson"):
+    return SimpleUploadedFile(
+        name, json.dumps(geojson).encode(), content_type="application/geo+json"
+    )
+
+
+def test_an_admin_imports_a_layer_through_the_api(api, adam):
+    response = api(adam).post(
+        "/api/v1/districts/layers",
+        {
+            "name": "Precinct",
+            "name_property": "NAME",
+            "code_property": "CODE",
+            "file": _upload(squares(3)),
+        },
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["layer"]["name"], body["district_count"], body["is_new"]) == ("Precinct", 3, True)
+    layer = DistrictLayer.objects.get(office=adam.office, slug="precinct")
+    assert sorted(layer.districts.values_list("code", flat=True)) == ["1", "2", "3"]
+
+
+def test_a_caseworker_may_not_import_a_layer(api, alice):
+    response = api(alice).post(
+        "/api/v1/districts/layers",
+        {"name": "Precinct", "name_property": "NAME", "file": _upload(squares())},
+    )
+
+    assert response.status_code == 403
+    assert not DistrictLayer.objects.exists()
+
+
+def test_projected_coordinates_without_an_epsg_code_are_refused_with_a_reason(api, adam):
+    projected = {
+        "type": "FeatureCollection",
+        "features": [feature(square(397000, 137000, 500), NAME="A")],
+    }
+
+    response = api(adam).post(
+        "/api/v1/districts/layers",
+        {"name": "Ward", "name_property": "NAME", "file": _upload(projected)},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "not_lonlat"
+    assert not DistrictLayer.objects.exists()
+
+
+def test_an_admin_deletes_a_layer_and_another_office_cannot(api, adam, dora, layer):
+
+    assert api(dora).delete(f"/api/v1/districts/layers/{layer.pk}").status_code == 404
+    assert DistrictLayer.objects.filter(pk=layer.pk).exists()
+
+    assert api(adam).delete(f"/api/v1/districts/layers/{layer.pk}").status_code == 204
+    assert not DistrictLayer.objects.filter(pk=layer.pk).exists()
