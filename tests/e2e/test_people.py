@@ -130,6 +130,15 @@ def test_add_find_tag_and_log_a_call(page, alice, potholes):
     page.get_by_role("link", name="Rosa Delgado").click()
     expect(page.get_by_role("heading", level=1, name="Rosa Delgado")).to_be_visible()
 
+    # And through the header's global search box, misspelt, and by a phone in another format.
+    for typed in ("Rosa Delgaod", "202.555.0188"):
+        header_search = page.locator("#global-search")
+        header_search.fill(typed)
+        header_search.press("Enter")
+        expect(page.get_by_role("link", name="Rosa Delgado")).to_be_visible()
+    page.get_by_role("link", name="Rosa Delgado").click()
+    expect(page.get_by_role("heading", level=1, name="Rosa Delgado")).to_be_visible()
+
     # Tagged with the type-ahead picker.
     tags = page.locator("#person-tags")
     tags.get_by_role("combobox").fill("pot")
