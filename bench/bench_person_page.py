@@ -195,7 +195,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-output", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    # bench/run.py passes the same extra arguments to every benchmark: ignore the others'.
+    args, ignored = parser.parse_known_args()
+    if ignored and not args.child:
+        print(f"(ignoring arguments meant for other benchmarks: {' '.join(ignored)})")
     if args.child:
         run_child(args)
         return 0

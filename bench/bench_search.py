@@ -10,7 +10,8 @@ postcodes and external ids.
 
     .venv/bin/python bench/bench_search.py
     .venv/bin/python bench/bench_search.py --database-url postgres://root@127.0.0.1:5432/postgres
-    .venv/bin/python bench/bench_search.py --people 200000 --sqlite-people 20000 --skip-sqlite
+    .venv/bin/python bench/bench_search.py --people 200000 --sqlite-people 20000 --skip-sqlite \
+        --database-url postgres://root@127.0.0.1:5432/postgres
 
 Prints p50/p95/p99 per database and per kind of query, and how often the answer was right
 (the person a query was made from is among the hits; for a postcode, every hit lives
@@ -39,7 +40,6 @@ REPO = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 sys.path.insert(0, str(REPO))  # measure the checkout this file sits in
 SCRATCH_DB = "civicdesk_bench_search"
-DEFAULT_SERVER = "postgres://root@127.0.0.1:5432/postgres"
 CLEARED_ENV_PREFIXES = ("CIVICDESK_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL")
 CHUNK = 50_000
 KINDS = ("name", "name_typo", "email", "phone", "address", "postcode", "external_id")
@@ -453,8 +453,9 @@ def report(result: dict) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER,
-                        help="PostgreSQL server to make the scratch database on (also BENCH_DATABASE_URL).")  # fmt: skip
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
+                        help="PostgreSQL server to make the scratch database on (also BENCH_DATABASE_URL); "
+                        "without one, SQLite only.")  # fmt: skip
     parser.add_argument("--people", type=int, default=1_000_000, help="People on PostgreSQL.")
     parser.add_argument("--sqlite-people", type=int, default=100_000, help="People on SQLite.")
     parser.add_argument("--queries", type=int, default=400)
@@ -470,7 +471,11 @@ def parse_args() -> argparse.Namespace:
                         help="Reuse the scratch PostgreSQL database of a --keep run.")  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-output", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    # bench/run.py passes the same extra arguments to every benchmark: ignore the others'.
+    args, ignored = parser.parse_known_args()
+    if ignored and not args.child:
+        print(f"(ignoring arguments meant for other benchmarks: {' '.join(ignored)})")
+    return args
 
 
 def main() -> int:
@@ -479,6 +484,9 @@ def main() -> int:
         run_child(args)
         return 0
     results = []
+    if not args.database_url and not args.skip_postgres:
+        print("No PostgreSQL server given (--database-url or BENCH_DATABASE_URL): SQLite only.")
+        args.skip_postgres = True
     with tempfile.TemporaryDirectory(prefix="civicdesk-bench-search-") as tmp:
         if not args.skip_postgres:
             admin, scratch = scratch_urls(args.database_url)

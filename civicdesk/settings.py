@@ -354,7 +354,21 @@ INVITATION_VALID_FOR = timedelta(days=7)
 # ---------------------------------------------------------------- geocoding (geo/geocoding.py)
 
 # Providers asked in order: local (the office's address file), census, nominatim (network).
-GEOCODERS = env_list("CIVICDESK_GEOCODERS", ["local"])
+GEOCODER_NAMES = ("local", "census", "nominatim")  # geo/geocoding.py's PROVIDERS
+
+
+def checked_geocoders(names: list[str]) -> list[str]:
+    """The CIVICDESK_GEOCODERS list, refused at start when it names a provider that does not exist."""
+    unknown = [name for name in names if name not in GEOCODER_NAMES]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"CIVICDESK_GEOCODERS names {', '.join(map(repr, unknown))}, which is not a geocoder; "
+            f"use some of {', '.join(GEOCODER_NAMES)}."
+        )
+    return names
+
+
+GEOCODERS = checked_geocoders(env_list("CIVICDESK_GEOCODERS", ["local"]))
 GEOCODER_TIMEOUT = env_int("CIVICDESK_GEOCODER_TIMEOUT", 10)  # seconds per remote request
 NOMINATIM_URL = env("CIVICDESK_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
 

@@ -2,6 +2,7 @@
 and the pickers' suggestions."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -12,7 +13,7 @@ from civicdesk.core.api import needs
 from civicdesk.core.errors import DomainError
 
 from . import queries, services
-from .models import Tag
+from .models import Tag, TagChange
 
 router = Router(tags=["tags"])
 
@@ -45,6 +46,9 @@ class TagPatch(Schema):
     """Only the fields sent change. `parent_id: null` moves the tag to the top level."""
 
     name: str | None = Field(None, min_length=1, max_length=100)
+    keep_old_name_as_alias: bool = Field(
+        False, description="With `name`: the old name becomes an alias, still found by pickers"
+    )
     parent_id: int | None = None
     description: str | None = Field(None, max_length=300)
     is_deprecated: bool | None = None
@@ -56,6 +60,19 @@ class TagMergeIn(Schema):
 
 class TagAliasIn(Schema):
     alias: str = Field(min_length=1, max_length=100)
+
+
+class TagChangeOut(Schema):
+    id: int
+    action: str = Field(description="created, renamed, described, moved, alias_added, ...")
+    detail: dict[str, Any]
+    by_id: int | None = Field(description="The member who made the change; null: CivicDesk")
+    by_name: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_by_name(obj: TagChange) -> str:
+        return obj.by.user.display_name if obj.by is not None else "CivicDesk"
 
 
 class TagSuggestionOut(Schema):
@@ -144,7 +161,12 @@ def update_tag(request, tag_id: int, payload: TagPatch):
             parent = _body_tag(request, payload.parent_id) if payload.parent_id else None
             tag = services.move_tag(tag, parent=parent, by=by)
         if payload.name is not None:
-            tag = services.rename_tag(tag, name=payload.name, by=by)
+            tag = services.rename_tag(
+                tag,
+                name=payload.name,
+                by=by,
+                keep_old_name_as_alias=payload.keep_old_name_as_alias,
+            )
         if payload.description is not None:
             tag = services.describe_tag(tag, description=payload.description, by=by)
         if payload.is_deprecated is True:
@@ -152,6 +174,14 @@ def update_tag(request, tag_id: int, payload: TagPatch):
         elif payload.is_deprecated is False:
             tag = services.restore_tag(tag, by=by)
     return _tag_out(tag)
+
+
+@router.get("/tags/{tag_id}/history", response=list[TagChangeOut])
+@needs("tag.view")
+@paginate(CursorPagination, ordering=("-id",))
+def tag_history(request, tag_id: int):
+    """The tag's changes, newest first: what its page shows under "History"."""
+    return queries.tag_history(queries.get_tag(request.auth, tag_id))
 
 
 @router.post("/tags/{tag_id}/merge", response=TagOut)
@@ -169,3 +199,12 @@ def add_tag_alias(request, tag_id: int, payload: TagAliasIn):
     tag = queries.get_tag(request.auth, tag_id, need="tag.manage")
     services.add_alias(tag, alias=payload.alias, by=request.auth)
     return Status(201, _tag_out(tag))
+
+
+@router.delete("/tags/{tag_id}/aliases/{alias_id}", response={204: None})
+@needs("tag.manage")
+def remove_tag_alias(request, tag_id: int, alias_id: int):
+    """Take an alias away from its tag; another tag's alias is a 404, like a missing one."""
+    tag = queries.get_tag(request.auth, tag_id, need="tag.manage")
+    services.remove_alias(queries.get_alias(tag, alias_id), by=request.auth)
+    return Status(204, None)

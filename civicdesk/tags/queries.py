@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
 
 from civicdesk.accounts.models import Membership, Office
 from civicdesk.core.access import get_for_member
@@ -43,6 +44,12 @@ def get_tag(member: Membership, tag_id: int, *, need: str = "tag.view") -> Tag:
     """A tag of the member's office: 404 if missing or another office's, 403 without `need`."""
     tags = Tag.objects.select_related("parent", "merged_into")
     return get_for_member(member, tags, tag_id, need=need)
+
+
+def get_alias(tag: Tag, alias_id: Any) -> TagAlias:
+    """One of the tag's aliases: 404 when missing or another tag's (or another office's)."""
+    aliases = TagAlias.objects.for_office(tag.office_id).filter(tag=tag).select_related("tag")
+    return get_object_or_404(aliases, pk=alias_id)
 
 
 def descendant_ids(tag: Tag) -> set[int]:

@@ -384,6 +384,7 @@ def merge_tags(source: Tag, into: Tag, *, by: Membership | None) -> Tag:
     Tag.objects.filter(merged_into=source).update(merged_into=into)
     source.is_deprecated, source.merged_into, source.usage_count = True, into, 0
     source.save(update_fields=["is_deprecated", "merged_into", "usage_count", "updated_at"])
+    into.save(update_fields=["updated_at"])  # it gained records, aliases and sub-tags
     refresh_usage_counts(into.office, tags=[into])
     into.refresh_from_db()
     _log(source, TagAction.MERGED, by, into=into.path, into_id=into.pk)

@@ -6,7 +6,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +16,7 @@ from civicdesk.core.htmx import partial_or_page
 
 from . import queries, services
 from .forms import TagAliasForm, TagCreateForm, TagEditForm, TagMergeForm, TagMoveForm
-from .models import Tag, TagAlias, normalize
+from .models import Tag, normalize
 
 SAFE_ID = re.compile(r"[A-Za-z][\w-]{0,79}")
 
@@ -84,8 +84,7 @@ def _apply(request: HttpRequest, tag: Tag, action: str, forms: dict) -> str | No
         alias = services.add_alias(tag, alias=forms["alias_form"].cleaned_data["alias"], by=by)
         return _("“%(alias)s” now finds this tag.") % {"alias": alias.alias}
     if action == "alias_remove":
-        aliases = TagAlias.objects.for_office(tag.office_id).filter(tag=tag)
-        alias = get_object_or_404(aliases, pk=request.POST.get("alias_id") or 0)
+        alias = queries.get_alias(tag, request.POST.get("alias_id") or 0)
         services.remove_alias(alias, by=by)
         return _("Alias “%(alias)s” removed.") % {"alias": alias.alias}
     if action == "merge" and forms["merge_form"].is_valid():

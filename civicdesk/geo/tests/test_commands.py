@@ -1,6 +1,9 @@
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -170,3 +173,25 @@ def test_assign_points_reads_a_long_file_in_chunks(ward1, squares_file, points_f
 
     assert chunked == whole
     assert err.strip() == "4 rows: 2 in a district, 1 outside every district, 1 without a position."
+
+
+@pytest.mark.django_db(False)
+def test_assign_points_into_head_stops_quietly(squares_file, tmp_path):
+    """`civicdesk districts assign-points ... | head -n 2`: head closes the pipe early, and the
+    command ends like a Unix tool (status 141, SIGPIPE's) without a BrokenPipeError traceback."""
+    points = tmp_path / "many.csv"
+    points.write_text("id,lat,lon\n" + "".join(f"{i},50.5,10.5\n" for i in range(100_000)))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civicdesk.settings",
+           "CIVICDESK_VAR_DIR": str(tmp_path / "var")}  # fmt: skip
+    command = [sys.executable, "-m", "civicdesk", "districts", "assign-points", str(points),
+               "--geojson", str(squares_file), "--name-property", "NAME",
+               "--lat-column", "lat", "--lon-column", "lon"]  # fmt: skip
+    civicdesk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)  # noqa: S603
+    head = subprocess.run(["head", "-n", "2"], stdin=civicdesk.stdout, capture_output=True)  # noqa: S603, S607
+    civicdesk.stdout.close()  # head alone holds the pipe's reading end now
+    _, err = civicdesk.communicate(timeout=60)
+
+    assert head.stdout.decode() == "id,lat,lon,district\n0,50.5,10.5,North 1\n"
+    assert civicdesk.returncode == 141
+    assert b"Traceback" not in err
+    assert b"BrokenPipeError" not in err

@@ -2,6 +2,9 @@
 stubbed answers through `http_get_json`, the only function that would touch the network."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -10,6 +13,7 @@ from civicdesk.geo import geocoding
 from civicdesk.geo.geocoding import GeocodeResult, geocode, normalize_address, without_unit
 from civicdesk.geo.models import AddressPoint, GeocodeCache
 from civicdesk.geo.services import import_address_points
+from civicdesk.settings import GEOCODER_NAMES, checked_geocoders
 
 CENSUS_MATCH = {
     "result": {
@@ -212,6 +216,33 @@ def test_an_unknown_provider_is_a_configuration_error(ward1, settings):
 
     with pytest.raises(ImproperlyConfigured, match="CIVICDESK_GEOCODERS names google"):
         geocode(ward1, line1="1 Main St")
+
+
+def test_settings_refuse_a_misspelt_provider_listing_the_valid_names():
+    with pytest.raises(ImproperlyConfigured) as refused:
+        checked_geocoders(["local", "nominatum"])
+
+    assert str(refused.value) == (
+        "CIVICDESK_GEOCODERS names 'nominatum', which is not a geocoder; "
+        "use some of local, census, nominatim."
+    )
+    assert checked_geocoders(["census", "local"]) == ["census", "local"]
+
+
+def test_the_settings_know_every_provider_and_no_other():
+    assert set(GEOCODER_NAMES) == set(geocoding.PROVIDERS)
+
+
+@pytest.mark.django_db(False)
+def test_a_misspelt_provider_stops_the_start(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civicdesk.settings",
+           "CIVICDESK_VAR_DIR": str(tmp_path), "CIVICDESK_GEOCODERS": "local,censsus"}  # fmt: skip
+    started = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "civicdesk", "check"], env=env, capture_output=True, timeout=60
+    )
+
+    assert started.returncode != 0
+    assert b"CIVICDESK_GEOCODERS names 'censsus'" in started.stderr
 
 
 def test_http_is_only_http(ward1):

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from civicdesk.tags.models import Tag
-from civicdesk.tags.services import create_tag
+from civicdesk.tags.models import Tag, TagAlias
+from civicdesk.tags.services import add_alias, create_tag
 
 
 def _tag(side, made: dict[str, Any]) -> Tag:
@@ -11,7 +11,14 @@ def _tag(side, made: dict[str, Any]) -> Tag:
     return create_tag(side.office, name=f"Potholes {side.label} {count}", by=None)
 
 
-OBJECT_MAKERS = {"tag_id": _tag}
+def _alias(side, made: dict[str, Any]) -> TagAlias:
+    """An alias of the tag in the same URL (`/tags/{tag_id}/aliases/{alias_id}`)."""
+    tag = made.get("tag_id") or _tag(side, made)
+    count = TagAlias.objects.filter(office=side.office).count()
+    return add_alias(tag, alias=f"Road pits {side.label} {count}", by=None)
+
+
+OBJECT_MAKERS = {"tag_id": _tag, "alias_id": _alias}
 
 API_BODIES = {
     "update_tag": lambda side, made: {"description": "walked"},

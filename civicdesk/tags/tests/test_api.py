@@ -1,7 +1,7 @@
 import pytest
 
-from civicdesk.tags.models import Tag
-from civicdesk.tags.services import create_tag, deprecate_tag
+from civicdesk.tags.models import Tag, TagAlias
+from civicdesk.tags.services import add_alias, create_tag, deprecate_tag
 
 from .factories import make_person, tag_person, tags_of
 
@@ -224,6 +224,81 @@ def test_adding_an_alias(api, adam, street_repair):
     assert response.json()["aliases"] == ["Paving", "potholes"]
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "alias_taken"
+
+
+def test_removing_an_alias(api, adam, street_repair):
+    potholes = street_repair.aliases.get()
+
+    response = api(adam).delete(f"/api/v1/tags/{street_repair.pk}/aliases/{potholes.pk}")
+
+    assert response.status_code == 204
+    assert not street_repair.aliases.exists()
+    assert street_repair.changes.latest("id").detail == {"alias": "potholes"}
+
+
+def test_an_alias_of_another_tag_or_office_is_404_like_a_missing_one(
+    api, adam, street_repair, parking, ward2_tag
+):
+    potholes = street_repair.aliases.get()
+    zoning = add_alias(ward2_tag, alias="variances", by=None)
+    client = api(adam)
+
+    answers = [
+        client.delete(f"/api/v1/tags/{tag.pk}/aliases/{alias_id}")
+        for tag, alias_id in [(parking, potholes.pk), (street_repair, zoning.pk),
+                              (ward2_tag, zoning.pk), (street_repair, 999999)]
+    ]  # fmt: skip
+
+    assert {(a.status_code, a.json()["error"]["code"]) for a in answers} == {(404, "not_found")}
+    assert TagAlias.objects.count() == 2
+
+
+def test_managers_cannot_remove_an_alias(api, manny, street_repair):
+    potholes = street_repair.aliases.get()
+
+    response = api(manny).delete(f"/api/v1/tags/{street_repair.pk}/aliases/{potholes.pk}")
+
+    assert response.status_code == 403
+    assert street_repair.aliases.exists()
+
+
+def test_renaming_can_keep_the_old_name_as_an_alias(api, adam, street_repair, parking):
+    client = api(adam)
+
+    kept = client.patch(
+        f"/api/v1/tags/{street_repair.pk}",
+        {"name": "Road repair", "keep_old_name_as_alias": True},
+        content_type="application/json",
+    )
+    dropped = client.patch(
+        f"/api/v1/tags/{parking.pk}", {"name": "Car parks"}, content_type="application/json"
+    )
+
+    assert kept.status_code == 200
+    assert kept.json()["aliases"] == ["potholes", "Street repair"]
+    assert dropped.json()["aliases"] == []
+
+
+def test_a_tags_history_newest_first(api, alice, adam, street_repair, ward2_tag):
+    client = api(adam)
+    client.patch(
+        f"/api/v1/tags/{street_repair.pk}", {"name": "Road repair"}, content_type="application/json"
+    )
+
+    response = api(alice).get(f"/api/v1/tags/{street_repair.pk}/history")
+    other = api(alice).get(f"/api/v1/tags/{ward2_tag.pk}/history")
+
+    assert response.status_code == 200
+    changes = response.json()["results"]
+    assert [(c["action"], c["by_id"], c["by_name"]) for c in changes] == [
+        ("renamed", adam.pk, "Adam Admin"),
+        ("alias_added", None, "CivicDesk"),
+        ("created", None, "CivicDesk"),
+    ]
+    assert changes[0]["detail"] == {
+        "old": "Street repair", "new": "Road repair", "old_name_kept_as_alias": False
+    }  # fmt: skip
+    assert other.status_code == 404
 
 
 def test_typeahead_through_the_api(api, alice, ward1, street_repair, parking, ward2_tag):

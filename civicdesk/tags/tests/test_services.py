@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 from django.apps import apps
 
@@ -365,6 +367,16 @@ def test_merge_moves_the_children_and_their_paths(ward1, adam, transportation, s
     racks.refresh_from_db()
     assert (bikes.parent, bikes.path) == (transportation, "Transportation › Bike lanes")
     assert racks.path == "Transportation › Bike lanes › Racks"
+
+
+def test_merge_marks_the_target_as_updated(ward1, adam, transportation, parking, housing):
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    Tag.objects.filter(pk=housing.pk).update(updated_at=long_ago)
+
+    into = merge_tags(parking, housing, by=adam)
+
+    assert into.updated_at > long_ago
+    assert Tag.objects.get(pk=housing.pk).updated_at == into.updated_at
 
 
 def test_merging_into_a_tag_that_was_merged_into_keeps_chains_short(ward1, adam, housing):

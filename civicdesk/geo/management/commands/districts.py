@@ -13,6 +13,7 @@ the map straight from a file, without importing it: a way to check a map against
 """
 
 import csv
+import os
 import sys
 from itertools import islice
 from pathlib import Path
@@ -54,6 +55,15 @@ def stored_layer(office: Office, name: str) -> DistrictLayer:
             f"{office.slug} has no layer {name!r}; its layers: {names or 'none yet'}."
         )
     return layer
+
+
+def stop_on_closed_output() -> None:
+    """Standard output was closed early (`... | head`): end quietly, as Unix tools do, with the
+    status of a SIGPIPE death (141). Python's docs ("Note on SIGPIPE") show the pattern: send
+    what is still buffered to /dev/null, so the interpreter's own flush at exit cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(141)
 
 
 def to_floats(values: list[str]) -> np.ndarray:
@@ -104,6 +114,9 @@ class Command(BaseCommand):
                 self.import_layer(**options)
             else:
                 self.assign_points(**options)
+                self.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        except BrokenPipeError:
+            stop_on_closed_output()
         except DomainError as exc:
             raise CommandError(exc.message) from exc
 
