@@ -99,7 +99,9 @@ def invalid(request, exc: ValidationError):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, error_body(exc.code, exc.message), status=exc.status)
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.details), status=exc.status
+    )
 
 
 @api.exception_handler(HttpError)

@@ -1,6 +1,6 @@
 """API of the constituents app (mounted at /api/v1 by civicdesk/api.py): people (list with
 filters and a cursor, search, one person, create, edit with optimistic locking, delete),
-their timeline and interactions, bulk tagging, households and organizations.
+their timeline and interactions, bulk tagging, households, organizations and custom fields.
 
 Reading one person is audited. Bad input answers 422 with a message per field; an edit made on
 an old version answers 409 with code `edit_conflict`, naming who changed the person and when."""
@@ -14,14 +14,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import CursorPagination, paginate
 
 from civicdesk.core.api import ErrorOut, needs
 
 from . import queries, services
-from .models import Address, Household, Interaction, Organization, Person, Relationship
+from .models import Address, CustomField, Household, Interaction, Organization, Person, Relationship
 from .validation import AddressIn, EmailIn, PhoneIn, format_phone
 
 router = Router(tags=["constituents"])
@@ -45,8 +44,6 @@ def field_errors(func: Callable) -> Callable:
                     for message in messages
                 ]
             ) from exc
-        except queries.BadCursor as exc:
-            raise HttpError(400, str(exc)) from exc
 
     return wrapped
 
@@ -467,7 +464,10 @@ def list_people(request, filters: Query[PersonQuery]):
     """The office's people, `limit` at a time, filtered and in the order asked."""
     unknown = [flag for flag in filters.flags if flag not in services.FLAG_FIELDS]
     if unknown:
-        raise HttpError(400, f"Unknown flags: {', '.join(unknown)}.")
+        raise queries.UnknownFlag(
+            f"Unknown flags: {', '.join(unknown)}. Use some of {', '.join(services.FLAG_FIELDS)}.",
+            details={"flags": unknown, "known": list(services.FLAG_FIELDS)},
+        )
     _check_concern_filter(request.auth, filters.flags)
     page = queries.person_list(
         request.auth.office,
@@ -499,10 +499,11 @@ def search_people(request, q: str, limit: int = Query(20, ge=1, le=100)):
     return [{"person": _summary(hit.person), "matched_on": hit.matched_on} for hit in hits]
 
 
-@router.post("/people/tags", response=BulkTagOut)
+@router.post("/people/tags", response={200: BulkTagOut, 409: ErrorOut, 422: ErrorOut})
 @needs("person.bulk_tag")
 def tag_people(request, payload: BulkTagIn):
-    """Put tags on (or take them off) many people at once."""
+    """Put tags on (or take them off) many people at once. A merged tag puts the tag it was
+    merged into; a deprecated or unknown tag answers 422 (`tag_deprecated`, `unknown_tag`)."""
     change = services.tag_people if payload.action == "tag" else services.untag_people
     changed = change(
         request.auth.office, person_ids=payload.person_ids, tag_ids=payload.tag_ids, by=request.auth
@@ -795,3 +796,56 @@ def delete_organization(request, organization_id: int):
     org = queries.get_organization(request.auth, organization_id, need="organization.edit")
     services.delete_organization(org, by=request.auth)
     return Status(204, None)
+
+
+# ---------------------------------------------------------------- custom fields
+
+
+class CustomFieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    field_type: str
+    choices: list[str]
+    is_active: bool
+    position: int
+
+
+class CustomFieldIn(Schema):
+    key: str = Field("", description="Made from the label when empty; fixed once created.")
+    label: str
+    field_type: str = Field(description="text, number, date, choice, multi_choice or yes_no.")
+    choices: list[str] = []
+
+
+class CustomFieldPatch(Schema):
+    """Only the fields sent change; the key and the type are fixed once created."""
+
+    label: str | None = None
+    choices: list[str] | None = None
+    is_active: bool | None = None
+    position: int | None = None
+
+
+@router.get("/custom-fields", response=list[CustomFieldOut])
+@needs("person.view")
+def list_custom_fields(request):
+    """The fields the office adds to its people, in the person form's order."""
+    return list(queries.custom_field_list(request.auth.office))
+
+
+@router.post("/custom-fields", response={201: CustomFieldOut, 422: ErrorOut})
+@needs("customfield.manage")
+@field_errors
+def create_custom_field(request, payload: CustomFieldIn):
+    field = services.define_custom_field(request.auth.office, by=request.auth, **payload.dict())
+    return Status(201, field)
+
+
+@router.patch("/custom-fields/{field_id}", response={200: CustomFieldOut, 422: ErrorOut})
+@needs("customfield.manage")
+@field_errors
+def update_custom_field(request, field_id: int, payload: CustomFieldPatch):
+    field: CustomField = queries.get_custom_field(request.auth, field_id, need="customfield.manage")
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.update_custom_field(field, by=request.auth, **changes)

@@ -17,10 +17,12 @@ from django.utils.dateparse import parse_datetime
 
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
+from civicdesk.core.errors import BadRequest
 
 from .models import (
     Address,
     AddressDistrict,
+    CustomField,
     EmailAddress,
     Household,
     Interaction,
@@ -30,7 +32,7 @@ from .models import (
     Phone,
     Relationship,
 )
-from .search import PersonHit, query_words
+from .search import PersonHit, contains_word, query_words
 from .search import search_people as _search_people
 from .services import FLAG_FIELDS
 
@@ -45,8 +47,16 @@ PERSON_ORDERS = {
 TAG_MODES = ("any", "all", "none")
 
 
-class BadCursor(Exception):
+class BadCursor(BadRequest):
     """A cursor this list did not make (or made for another order)."""
+
+    code = "bad_cursor"
+
+
+class UnknownFlag(BadRequest):
+    """A list asked to filter by a flag people do not have."""
+
+    code = "unknown_flag"
 
 
 # ---------------------------------------------------------------- one person
@@ -168,7 +178,7 @@ class PersonPage:
 def filtered_people(office: Office, filter: PersonFilter) -> QuerySet[Person]:
     people = Person.objects.for_office(office)
     for word in query_words(filter.text) if filter.text.strip() else ():
-        people = people.filter(search_text__contains=word)
+        people = people.filter(contains_word(word))
     if filter.district_id is not None:
         people = people.filter(
             Exists(
@@ -331,3 +341,16 @@ def address_with_districts(address: Address) -> Address:
     """The address read again, with its person and its districts (not their shapes)."""
     addresses = Address.objects.select_related("person").prefetch_related(_district_links())
     return addresses.get(pk=address.pk)
+
+
+def custom_field_list(office: Office) -> QuerySet[CustomField]:
+    """The office's custom fields, in the order the person form shows them."""
+    return CustomField.objects.for_office(office).order_by("position", "label", "id")
+
+
+def get_custom_field(
+    member: Membership, field_id: int, *, need: str = "person.view"
+) -> CustomField:
+    if not member.can(need):
+        raise PermissionDenied
+    return get_object_or_404(CustomField.objects.for_office(member.office), pk=field_id)

@@ -258,6 +258,15 @@ def _whole(word: str) -> Q:
     return condition
 
 
+def contains_word(word: str) -> Q:
+    """The word anywhere in the search text (as the list filter looks); a street word also in
+    the short form search_text stores ("street" -> "st"), as the search box matches it."""
+    condition = Q(search_text__contains=word)
+    if word in STREET_WORDS:
+        condition |= Q(search_text__contains=f" {STREET_WORDS[word]} ")
+    return condition
+
+
 def _loose(word: str, variants: Sequence[str]) -> Q:
     condition = _whole(word)
     for variant in variants:

@@ -89,11 +89,22 @@ class EditConflict(DomainError):
     code = "edit_conflict"
 
     def __init__(
-        self, message: str, *, changed_by: str = "", changed_at: dt.datetime | None
+        self,
+        message: str,
+        *,
+        changed_by: str = "",
+        changed_at: dt.datetime | None,
+        current_version: int | None = None,
     ) -> None:
         super().__init__(message)
         self.changed_by = changed_by
         self.changed_at = changed_at
+        self.current_version = current_version
+        self.details = {
+            "changed_by": changed_by,
+            "changed_at": changed_at.isoformat() if changed_at else None,
+            "current_version": current_version,
+        }
 
 
 class ConstituentRefused(DomainError):
@@ -291,10 +302,18 @@ def _contact_snapshot(person: Person) -> dict[str, list[str]]:
             for p in person.phones.order_by("id")
         ],
         "addresses": [
-            f"{a} ({a.kind}{', primary' if a.is_primary else ''})"
+            f"{a} ({a.kind}{', primary' if a.is_primary else ''}{_position_text(a)})"
             for a in person.addresses.order_by("id")
         ],
     }
+
+
+def _position_text(address: Address) -> str:
+    """ ", at 38.9170,-77.0320 (census)": a moved pin is a change, audited and versioned."""
+    if not address.has_position:
+        return ""
+    source = f" ({address.geocode_source})" if address.geocode_source else ""
+    return f", at {address.latitude:.6f},{address.longitude:.6f}{source}"
 
 
 def _person_snapshot(person: Person) -> dict[str, Any]:
@@ -332,16 +351,20 @@ def _replace_phones(person: Person, items: list[PhoneIn]) -> None:
         row.save()
 
 
+ADDRESS_TEXT = ("line1", "line2", "city", "region", "postcode", "country")
+
+
 def _address_key(a: Any) -> tuple:
-    return tuple(
-        _text(getattr(a, name)).lower()
-        for name in ("line1", "line2", "city", "region", "postcode", "country")
-    )
+    return tuple(_text(getattr(a, name)).lower() for name in ADDRESS_TEXT)
 
 
-def _replace_addresses(person: Person, items: list[AddressIn]) -> list[Address]:
+def _replace_addresses(
+    person: Person, items: list[AddressIn], positions: dict[tuple, tuple] | None = None
+) -> list[Address]:
     """Keep the rows whose text is unchanged (with their position and districts), delete the
-    others, create the new ones. Returns the rows whose districts must be (re)assigned."""
+    others, create the new ones (placed from `positions`, found by _geocode_ahead). Returns the
+    rows whose districts must be (re)assigned."""
+    positions = positions or {}
     existing = {_address_key(a): a for a in person.addresses.all()}
     person.addresses.filter(is_primary=True).update(is_primary=False)
     wanted = {_address_key(item) for item in items}
@@ -363,8 +386,8 @@ def _replace_addresses(person: Person, items: list[AddressIn]) -> list[Address]:
         if moved:
             row.latitude, row.longitude, row.geocode_source = item.latitude, item.longitude, "given"
         is_new = row.pk is None
-        if is_new and not row.has_position:
-            geocode_address(row)
+        if is_new and not row.has_position and _address_key(item) in positions:
+            row.latitude, row.longitude, row.geocode_source = positions[_address_key(item)]
         row.save()
         if is_new or moved:
             to_place.append(row)
@@ -372,6 +395,24 @@ def _replace_addresses(person: Person, items: list[AddressIn]) -> list[Address]:
 
 
 # ---------------------------------------------------------------- positions and districts
+
+
+def _geocode_ahead(
+    office: Office, addresses: Sequence[AddressIn] | None, *, known: Iterable[tuple] = ()
+) -> dict[tuple, tuple[float, float, str]]:
+    """Positions of the new addresses given without one, by address key: looked up BEFORE the
+    save's transaction opens, as a remote geocoder may take seconds (holding no write lock)."""
+    if not addresses or not settings.GEOCODERS:
+        return {}
+    known, found = set(known), {}
+    for item in _clean_addresses(addresses, {}):
+        key = _address_key(item)
+        if item.latitude is not None or key in known or key in found:
+            continue
+        row = Address(office=office, **{name: getattr(item, name) for name in ADDRESS_TEXT})
+        if geocode_address(row):
+            found[key] = (row.latitude, row.longitude, row.geocode_source)
+    return found
 
 
 def geocode_address(address: Address) -> bool:
@@ -525,7 +566,6 @@ def _primary_first(row: Any) -> tuple:
     return (not row.is_primary, row.pk)
 
 
-@transaction.atomic
 def create_person(
     office: Office,
     *,
@@ -537,8 +577,34 @@ def create_person(
     tag_ids: Sequence[int] = (),
 ) -> Person:
     """Add a person with their contact points and tags. Addresses without a position are
-    geocoded when a geocoder is set up, and every positioned address gets its districts."""
+    geocoded when a geocoder is set up (before the transaction opens), and every positioned
+    address gets its districts."""
     _require(by, "person.edit", office.pk)
+    positions = _geocode_ahead(office, addresses)
+    with transaction.atomic():
+        return _create_person(
+            office,
+            by=by,
+            fields=fields,
+            emails=emails,
+            phones=phones,
+            addresses=addresses,
+            tag_ids=tag_ids,
+            positions=positions,
+        )
+
+
+def _create_person(
+    office: Office,
+    *,
+    by: Membership | None,
+    fields: dict[str, Any],
+    emails: Sequence[EmailIn],
+    phones: Sequence[PhoneIn],
+    addresses: Sequence[AddressIn],
+    tag_ids: Sequence[int],
+    positions: dict[tuple, tuple],
+) -> Person:
     person = Person(office=office, created_by=by)
     errors: dict[str, list[str]] = {}
     try:
@@ -553,7 +619,7 @@ def create_person(
     person.save()
     _replace_emails(person, email_items)
     _replace_phones(person, phone_items)
-    placed = _replace_addresses(person, address_items)
+    placed = _replace_addresses(person, address_items, positions)
     assign_districts(placed)
     refresh_search_fields(person)
     changes = {name: [None, value] for name, value in _person_snapshot(person).items() if value}
@@ -593,10 +659,9 @@ def _conflict(person: Person, by: Membership | None) -> EditConflict:
         "%(who)s changed this person (%(when)s) after you opened it. Your changes were not "
         "saved: look at theirs, then make yours again."
     ) % {"who": who, "when": when_text}
-    return EditConflict(message, changed_by=who, changed_at=when)
+    return EditConflict(message, changed_by=who, changed_at=when, current_version=person.version)
 
 
-@transaction.atomic
 def update_person(
     person: Person,
     *,
@@ -608,8 +673,35 @@ def update_person(
     addresses: Sequence[AddressIn] | None = None,
 ) -> Person:
     """Save an edit made on `version` of the person. Refused with EditConflict when someone
-    saved in between; a list left None is unchanged. Bumps the version."""
+    saved in between; a list left None is unchanged. Bumps the version. New addresses are
+    geocoded before the transaction opens."""
     _require(by, "person.edit", person.office_id)
+    known = [_address_key(a) for a in Address.objects.filter(person_id=person.pk)]
+    positions = _geocode_ahead(person.office, addresses, known=known)
+    with transaction.atomic():
+        return _update_person(
+            person,
+            by=by,
+            version=version,
+            fields=fields,
+            emails=emails,
+            phones=phones,
+            addresses=addresses,
+            positions=positions,
+        )
+
+
+def _update_person(
+    person: Person,
+    *,
+    by: Membership | None,
+    version: int,
+    fields: dict[str, Any],
+    emails: Sequence[EmailIn] | None,
+    phones: Sequence[PhoneIn] | None,
+    addresses: Sequence[AddressIn] | None,
+    positions: dict[tuple, tuple],
+) -> Person:
     locked = Person.objects.select_for_update().select_related("office").get(pk=person.pk)
     if version != locked.version:
         raise _conflict(locked, by)
@@ -629,7 +721,7 @@ def update_person(
     if phone_items is not None:
         _replace_phones(locked, phone_items)
     if address_items is not None:
-        assign_districts(_replace_addresses(locked, address_items))
+        assign_districts(_replace_addresses(locked, address_items, positions))
     changes = audit.changes_between(
         before, {**_person_snapshot(locked), **_contact_snapshot(locked)}
     )
@@ -733,11 +825,52 @@ def log_interaction(
 
 
 def _tags_of_office(office: Office, tag_ids: Iterable[int]) -> list[int]:
+    """The office's tags of these ids (to take off people: deprecated ones too)."""
     wanted = set(tag_ids)
     found = set(Tag.objects.filter(office=office, pk__in=wanted).values_list("pk", flat=True))
     if found != wanted:
         raise ConstituentRefused(_("Some of those tags are not in this office."))
     return sorted(found)
+
+
+class TagRefused(DomainError):
+    """A tag that cannot go on people: unknown to the office, or deprecated."""
+
+    code = "tag_refused"
+    status = 422
+
+
+def _pickable_tags(office: Office, tag_ids: Iterable[int]) -> list[int]:
+    """The tags to put on people: a merged tag stands for the tag it was merged into (as an
+    alias does); a deprecated tag is refused by name; another office's id is unknown."""
+    wanted = set(tag_ids)
+    tags = {tag.pk: tag for tag in Tag.objects.filter(office=office, pk__in=wanted)}
+    unknown = sorted(wanted - set(tags))
+    if unknown:
+        raise TagRefused(
+            _("Some of those tags are not in this office (unknown tags: %(ids)s).")
+            % {"ids": ", ".join(map(str, unknown))},
+            code="unknown_tag",
+            details={"tag_ids": unknown},
+        )
+    chosen, refused = set(), []
+    for tag in tags.values():
+        seen = {tag.pk}
+        while tag.merged_into_id is not None and tag.merged_into_id not in seen:
+            seen.add(tag.merged_into_id)
+            tag = Tag.objects.filter(office=office, pk=tag.merged_into_id).first() or tag
+        if tag.is_deprecated:
+            refused.append(tag)
+        else:
+            chosen.add(tag.pk)
+    if refused:
+        names = "”, “".join(sorted(tag.path or tag.name for tag in refused))
+        raise TagRefused(
+            _("The tag “%(tags)s” is deprecated: pick a current tag instead.") % {"tags": names},
+            code="tag_deprecated",
+            details={"tag_ids": sorted(tag.pk for tag in refused)},
+        )
+    return sorted(chosen)
 
 
 def _people_of_office(office: Office, person_ids: Iterable[int]) -> list[int]:
@@ -759,9 +892,10 @@ def _refresh_tag_counts(office: Office, tag_ids: Iterable[int]) -> None:
 def tag_people(
     office: Office, *, person_ids: Sequence[int], tag_ids: Sequence[int], by: Membership | None
 ) -> int:
-    """Put tags on many people at once. Returns how many tags were added (already there: 0)."""
+    """Put tags on many people at once. Returns how many tags were added (already there: 0).
+    A merged tag puts the tag it was merged into; a deprecated tag is refused (TagRefused)."""
     _require(by, "tag.apply", office.pk)
-    tags = _tags_of_office(office, tag_ids)
+    tags = _pickable_tags(office, tag_ids)
     people = _people_of_office(office, person_ids)
     added: Counter = Counter()
     for start in range(0, len(people), BATCH):
@@ -1186,6 +1320,53 @@ def define_custom_field(
         field,
         changes={"key": [None, key], "field_type": [None, field_type], "choices": [None, cleaned]},
     )
+    return field
+
+
+CUSTOM_FIELD_FIELDS = ("label", "choices", "is_active", "position")
+
+
+@transaction.atomic
+def update_custom_field(
+    field: CustomField,
+    *,
+    by: Membership | None,
+    label: str | None = None,
+    choices: Sequence[str] | None = None,
+    is_active: bool | None = None,
+    position: int | None = None,
+) -> CustomField:
+    """Change a field's label, choices, order or whether it is offered (None: unchanged). Its
+    key and type are fixed once created: values stored under the key keep their meaning."""
+    _require(by, "customfield.manage", field.office_id)
+    before = audit.snapshot(field, CUSTOM_FIELD_FIELDS)
+    errors: dict[str, list[str]] = {}
+    if label is not None:
+        if not _text(label):
+            errors["label"] = [_("Give the field a label.")]
+        field.label = _text(label)[:100]
+    if choices is not None:
+        cleaned = list(dict.fromkeys(_text(choice) for choice in choices if _text(choice)))
+        if field.field_type not in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE):
+            if cleaned:
+                errors["choices"] = [_("Only a choice field has choices.")]
+        elif len(cleaned) < 2:
+            errors["choices"] = [_("A choice field needs at least two choices.")]
+        else:
+            field.choices = cleaned
+    if is_active is not None:
+        field.is_active = bool(is_active)
+    if position is not None:
+        if not 0 <= position <= 32767:
+            errors["position"] = [_("A position is a number from 0 to 32767.")]
+        else:
+            field.position = position
+    if errors:
+        raise ValidationError(errors)
+    changes = audit.changes_between(before, audit.snapshot(field, CUSTOM_FIELD_FIELDS))
+    if changes:
+        field.save()
+        audit.record(by, "customfield.changed", field, changes=changes)
     return field
 
 

@@ -7,11 +7,22 @@ class DomainError(Exception):
     code = "conflict"
     status = 409
 
-    def __init__(self, message: str, *, code: str | None = None):
+    details: object = None  # optional, JSON-able: the API sends it as `error.details`
+
+    def __init__(self, message: str, *, code: str | None = None, details: object = None):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        if details is not None:
+            self.details = details
+
+
+class BadRequest(DomainError):
+    """The request asks for something that cannot be: a page link or a filter it does not know."""
+
+    code = "bad_request"
+    status = 400
 
 
 class NotAllowed(DomainError):

@@ -275,3 +275,126 @@ def test_a_patch_changes_only_the_custom_values_sent(api, alice, adam, ward1):
             "type": "invalid",
         }
     ]
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def test_error_bodies_carry_specific_codes(api, alice, john):
+    client = api(alice)
+
+    bad_cursor = client.get("/api/v1/people?cursor=nonsense")
+    assert (bad_cursor.status_code, bad_cursor.json()["error"]["code"]) == (400, "bad_cursor")
+    bad_flag = client.get("/api/v1/people?flags=is_tall")
+    assert (bad_flag.status_code, bad_flag.json()["error"]["code"]) == (400, "unknown_flag")
+    assert bad_flag.json()["error"]["details"]["flags"] == ["is_tall"]
+    bad_before = client.get(f"/api/v1/people/{john.pk}/timeline?before=nonsense")
+    assert (bad_before.status_code, bad_before.json()["error"]["code"]) == (400, "bad_cursor")
+
+
+def test_a_409_edit_conflict_names_who_when_and_the_current_version(api, alice, manny, john):
+    services.update_person(john, by=manny, version=1, fields={"first_name": "Jon"})
+
+    response = api(alice).patch(
+        f"/api/v1/people/{john.pk}", {"version": 1, "last_name": "Smyth"},
+        content_type="application/json",
+    )  # fmt: skip
+
+    details = response.json()["error"]["details"]
+    assert (details["changed_by"], details["current_version"]) == ("Manny Moreno", 2)
+    assert dt.datetime.fromisoformat(details["changed_at"]) <= timezone.now()
+
+
+def test_bulk_tagging_refuses_deprecated_tags_and_resolves_merged_ones(api, alice, ward1, john):
+    from civicdesk.constituents.tests.conftest import make_tag
+
+    current, old, merged = (make_tag(ward1, n) for n in ("Potholes", "Old roads", "Pot holes"))
+    Tag = type(current)
+    Tag.objects.filter(pk=old.pk).update(is_deprecated=True)
+    Tag.objects.filter(pk=merged.pk).update(is_deprecated=True, merged_into=current)
+    client = api(alice)
+
+    refused = client.post("/api/v1/people/tags", {"person_ids": [john.pk], "tag_ids": [old.pk]},
+                          content_type="application/json")  # fmt: skip
+    assert (refused.status_code, refused.json()["error"]["code"]) == (422, "tag_deprecated")
+    assert "Old roads" in refused.json()["error"]["message"]
+    created = client.post("/api/v1/people", {**NEW_PERSON, "tag_ids": [old.pk]},
+                          content_type="application/json")  # fmt: skip
+    assert created.status_code == 422
+    assert not Person.objects.filter(last_name="Núñez").exists()
+
+    tagged = client.post("/api/v1/people/tags",
+                         {"person_ids": [john.pk], "tag_ids": [merged.pk]},
+                         content_type="application/json")  # fmt: skip
+    assert tagged.json() == {"changed": 1}
+    assert [tag["id"] for tag in client.get(f"/api/v1/people/{john.pk}").json()["tags"]] == [
+        current.pk
+    ]
+
+
+def test_moving_an_address_pin_through_patch_is_audited_and_versioned(api, alice, ward1):
+    client = api(alice)
+    place = {"line1": "1 Main St", "latitude": 38.905, "longitude": -77.025}
+    person = client.post("/api/v1/people", {**NEW_PERSON, "addresses": [place]},
+                         content_type="application/json").json()  # fmt: skip
+
+    moved = client.patch(
+        f"/api/v1/people/{person['id']}",
+        {"version": 1, "addresses": [{**place, "latitude": 38.915}]},
+        content_type="application/json",
+    )
+
+    assert moved.json()["version"] == 2
+    assert moved.json()["addresses"][0]["latitude"] == 38.915
+    event = AuditEvent.objects.get(action="person.changed")
+    assert "addresses" in event.changes
+
+
+def test_custom_fields_are_listed_defined_and_changed_but_key_and_type_stay(api, adam, alice):
+    client = api(adam)
+    created = client.post(
+        "/api/v1/custom-fields",
+        {"label": "Newsletter edition", "field_type": "choice", "choices": ["Print", "Email"]},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    field = created.json()
+    assert (field["key"], field["is_active"]) == ("newsletter_edition", True)
+
+    patched = client.patch(
+        f"/api/v1/custom-fields/{field['id']}",
+        {"label": "Edition", "choices": ["Print", "Email", "Both"], "is_active": False,
+         "position": 3, "key": "other", "field_type": "text"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert patched.status_code == 200, patched.content
+    assert {k: patched.json()[k] for k in ("key", "label", "field_type", "choices", "position")} == {
+        "key": "newsletter_edition", "label": "Edition", "field_type": "choice",
+        "choices": ["Print", "Email", "Both"], "position": 3,
+    }  # fmt: skip
+    assert AuditEvent.objects.filter(action="customfield.changed").count() == 1
+
+    bad = client.patch(f"/api/v1/custom-fields/{field['id']}", {"choices": ["Only"]},
+                       content_type="application/json")  # fmt: skip
+    assert (bad.status_code, bad.json()["error"]["details"][0]["loc"]) == (422, ["body", "choices"])
+    assert [f["label"] for f in api(alice).get("/api/v1/custom-fields").json()] == ["Edition"]
+    denied = api(alice).patch(f"/api/v1/custom-fields/{field['id']}", {"label": "Mine"},
+                              content_type="application/json")  # fmt: skip
+    assert denied.status_code == 403
+
+
+def test_household_rename_and_dissolve_are_audited_and_members_stay(api, alice, john):
+    client = api(alice)
+    household_id = client.post("/api/v1/households", {"name": "Smiths", "member_ids": [john.pk]},
+                               content_type="application/json").json()["id"]  # fmt: skip
+
+    patched = client.patch(f"/api/v1/households/{household_id}",
+                           {"name": "The Smiths", "joint_salutation": "Mr. and Mrs. Smith"},
+                           content_type="application/json")  # fmt: skip
+    assert patched.json()["joint_salutation"] == "Mr. and Mrs. Smith"
+    assert client.delete(f"/api/v1/households/{household_id}").status_code == 204
+
+    john.refresh_from_db()
+    assert john.household is None
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"household.changed", "household.deleted"} <= actions

@@ -160,3 +160,24 @@ def test_organizations_and_households_stay_in_their_office(ward1, ward2, alice, 
     with pytest.raises(Http404):
         queries.get_organization(alice, queries.organization_list(ward2).get().pk)
     assert Person.objects.for_office(ward1).count() == 1
+
+
+def test_the_text_filter_matches_street_words_like_the_search_box(ward1, john):
+    neighbours = [
+        make_person(ward1, "Nia", f"Neighbour {n}", address={"line1": f"{n} U Street NW"})
+        for n in range(1, 6)
+    ]
+    make_person(ward1, "Far", "Away", address={"line1": "9 Oak Avenue"})
+    wanted = PersonFilter(text="u street")
+    assert john in [hit.person for hit in queries.search_people(ward1, "u street")]
+
+    seen, cursor = [], None
+    while True:  # keyset pages of two: every match once, in order
+        page = queries.person_list(ward1, filter=wanted, order="name", after=cursor, limit=2)
+        seen += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert page.total_count == 6
+    assert seen == sorted([john, *neighbours], key=lambda p: (p.sort_name, p.pk))
+    assert queries.person_list(ward1, filter=PersonFilter(text="oak avenue")).total_count == 1

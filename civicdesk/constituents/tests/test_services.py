@@ -9,6 +9,7 @@ from civicdesk.constituents import services
 from civicdesk.constituents.models import (
     Address,
     AddressDistrict,
+    CustomField,
     EmailAddress,
     Household,
     Person,
@@ -496,3 +497,115 @@ def test_pin_drop_moves_the_address_to_another_district(ward1, alice):
 
 def test_phones_are_stored_in_e164(john):
     assert Phone.objects.get(person=john).number == "+12025550147"
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def test_a_deprecated_tag_is_refused_by_name_and_a_merged_one_puts_its_target(
+    ward1, alice, john, potholes, parks
+):
+    old = make_tag(ward1, "Old roads")
+    old.is_deprecated = True
+    old.save()
+    merged = make_tag(ward1, "Pot holes")
+    merged.is_deprecated, merged.merged_into = True, potholes
+    merged.save()
+
+    with pytest.raises(DomainError) as caught:
+        services.tag_people(ward1, person_ids=[john.pk], tag_ids=[old.pk, parks.pk], by=alice)
+    assert caught.value.code == "tag_deprecated"
+    assert "Old roads" in caught.value.message
+    assert not PersonTag.objects.exists()
+
+    assert services.tag_people(ward1, person_ids=[john.pk], tag_ids=[merged.pk], by=alice) == 1
+    assert list(john.tag_links.values_list("tag_id", flat=True)) == [potholes.pk]
+    # Taking a deprecated tag off people stays possible.
+    assert services.untag_people(ward1, person_ids=[john.pk], tag_ids=[old.pk], by=alice) == 0
+
+
+def test_create_person_refuses_deprecated_and_other_office_tags(ward1, ward2, alice):
+    old = make_tag(ward1, "Old roads")
+    old.is_deprecated = True
+    old.save()
+    for tag in (old, make_tag(ward2, "Noise")):
+        with pytest.raises(DomainError):
+            services.create_person(
+                ward1, by=alice, fields={"last_name": "Okafor"}, tag_ids=[tag.pk]
+            )
+    assert not Person.objects.filter(last_name="Okafor").exists()
+
+
+def test_moving_an_address_pin_in_an_edit_is_audited_and_bumps_the_version(ward1, alice):
+    _layer, south, north = square_layer(ward1)
+    where = {"line1": "1 Main St", "latitude": 38.905, "longitude": -77.025}
+    person = make_person(ward1, "Ana", "Núñez", by=alice, address=where)
+
+    moved = services.update_person(
+        person, by=alice, version=1, fields={},
+        addresses=[AddressIn(**{**where, "latitude": 38.915})],
+    )  # fmt: skip
+
+    assert moved.version == 2
+    assert person.addresses.get().district_links.get().district == north
+    before, after = events("person.changed")[0].changes["addresses"]
+    assert "38.905000,-77.025000" in before[0]
+    assert "38.915000,-77.025000 (given)" in after[0]
+
+
+def test_geocoding_happens_before_the_save_transaction_opens(ward1, alice, settings, monkeypatch):
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    settings.GEOCODERS = ["census"]
+    outer = len(connection.atomic_blocks)  # the test's own transaction
+    depths = []
+
+    def fake_geocode(office, **address):
+        depths.append(len(connection.atomic_blocks) - outer)
+        return SimpleNamespace(lat=38.905, lon=-77.025, source="census")
+
+    monkeypatch.setattr(services.geocoding, "geocode", fake_geocode)
+    person = make_person(ward1, "Ana", "Núñez", by=alice, address={"line1": "1 Main St"})
+    services.update_person(
+        person, by=alice, version=1, fields={},
+        addresses=[AddressIn(line1="1 Main St"), AddressIn(line1="2 Oak Ave")],
+    )  # fmt: skip
+
+    assert depths == [0, 0]  # once per new address, never inside a transaction
+    assert sorted(person.addresses.values_list("geocode_source", flat=True)) == [
+        "census",
+        "census",
+    ]
+
+
+def test_an_edit_conflict_carries_who_when_and_the_current_version(john, alice, manny):
+    services.update_person(john, by=manny, version=1, fields={"first_name": "Jon"})
+    with pytest.raises(services.EditConflict) as caught:
+        services.update_person(john, by=alice, version=1, fields={"last_name": "Smyth"})
+    details = caught.value.details
+    assert (details["changed_by"], details["current_version"]) == ("Manny Moreno", 2)
+    assert dt.datetime.fromisoformat(details["changed_at"]) == caught.value.changed_at
+
+
+def test_update_custom_field_changes_label_choices_order_and_is_audited(
+    ward1, adam, alice, custom_fields
+):
+    ward = CustomField.objects.get(office=ward1, key="edition")
+    services.update_custom_field(
+        ward, by=adam, label="Ward (2026)", choices=["1", "2", "3"], position=5, is_active=False
+    )
+    ward.refresh_from_db()
+    assert (ward.label, ward.choices, ward.position, ward.is_active) == (
+        "Ward (2026)", ["1", "2", "3"], 5, False,
+    )  # fmt: skip
+    assert events("customfield.changed")[0].changes["label"][1] == "Ward (2026)"
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_custom_field(ward, by=adam, label=" ", choices=["only"])
+    assert set(caught.value.message_dict) == {"label", "choices"}
+    with pytest.raises(NotAllowed):
+        services.update_custom_field(ward, by=alice, label="Mine")
+    assert services.update_custom_field(ward, by=adam) == ward
+    assert AuditEvent.objects.filter(action="customfield.changed").count() == 1

@@ -150,3 +150,21 @@ def test_the_demo_builds_the_same_people_on_the_dc_wards_for_the_same_seed(ward1
     in_wards = AddressDistrict.objects.filter(office=ward1, layer_id=first.layer_id)
     assert in_wards.count() == 120  # every demo address falls in a ward
     assert in_wards.values("district").distinct().count() == 8
+
+
+def test_the_people_command_takes_a_layer_by_name_or_slug_in_any_case(ward1, residents):
+    from django.core.management import CommandError, call_command
+
+    square_layer(ward1, name="City Wards")
+    place(residents[0], 38.905)
+    for given in ("City Wards", "city wards", "CITY WARDS"):
+        out = io.StringIO()
+        call_command("people", "assign-districts", office="ward-1", layer=given, stdout=out)
+        assert "City Wards" in out.getvalue()
+    assert AddressDistrict.objects.count() == 1
+
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "people", "assign-districts", office="ward-1", layer="wards", stdout=io.StringIO()
+        )
+    assert "its layers: City Wards (city wards)" in str(caught.value)

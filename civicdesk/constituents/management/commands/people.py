@@ -2,11 +2,12 @@
 people, run here and now (the same jobs the worker runs, with their progress recorded).
 
     civicdesk people reindex --office ward-1            # search text, sort names, typo index
-    civicdesk people assign-districts --office ward-1 [--layer ward]
+    civicdesk people assign-districts --office ward-1 [--layer ward]   # a name or slug
     civicdesk people geocode --office ward-1            # addresses without a position
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from civicdesk.accounts.models import Office
 from civicdesk.constituents import services
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             command = sub.add_parser(name, help=text)
             command.add_argument("--office", required=True, help="The office's slug.")
             if name == "assign-districts":
-                command.add_argument("--layer", default="", help="Only this layer (its slug).")
+                command.add_argument(
+                    "--layer", default="", help="Only this layer (its name or slug)."
+                )
 
     def handle(self, *, action: str, office: str, **options):
         office_obj = Office.objects.filter(slug=office).first()
@@ -41,13 +44,7 @@ class Command(BaseCommand):
         if action == "assign-districts":
             layer = None
             if options["layer"]:
-                layer = (
-                    DistrictLayer.objects.for_office(office_obj)
-                    .filter(slug=options["layer"])
-                    .first()
-                )
-                if layer is None:
-                    raise CommandError(f"{office_obj.slug} has no layer {options['layer']!r}.")
+                layer = _layer(office_obj, options["layer"])
             job = services.start_district_assignment(office_obj, by=None, layer=layer)
         else:
             job = services.start_geocoding(office_obj, by=None)
@@ -58,3 +55,16 @@ class Command(BaseCommand):
         if finished.state != JobState.SUCCEEDED:
             raise CommandError(f"{finished.title} failed: {finished.error}")
         self.stdout.write(f"{finished.title}: {finished.result}")
+
+
+def _layer(office: Office, wanted: str) -> DistrictLayer:
+    """The office's layer named or slugged `wanted` (either case), or a CommandError listing them."""
+    layers = DistrictLayer.objects.for_office(office).order_by("name")
+    text = wanted.strip()
+    found = list(layers.filter(Q(slug__iexact=text) | Q(name__iexact=text))[:2])
+    if len(found) == 1:
+        return found[0]
+    if found:  # one layer's name is another's slug: the slug wins
+        return next((layer for layer in found if layer.slug.lower() == text.lower()), found[0])
+    known = ", ".join(f"{layer.name} ({layer.slug})" for layer in layers) or "none yet"
+    raise CommandError(f"{office.slug} has no layer {wanted!r}; its layers: {known}.")
