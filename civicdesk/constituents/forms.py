@@ -808,3 +808,45 @@ class OrganizationFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices]
     )
+
+
+# ---------------------------------------------------------------- custom fields
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CustomFieldForm(StyledForm):
+    """Add a field to the office's people (the service checks the key and the choices)."""
+
+    label = forms.CharField(label=_("Label"), max_length=100)
+    key = forms.CharField(
+        label=_("Key"),
+        max_length=50,
+        required=False,
+        help_text=_("Used in imports, exports and the API; made from the label when left empty."),
+    )
+    field_type = forms.ChoiceField(label=_("Type"), choices=CustomFieldType.choices)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For a choice field: one choice per line."),
+    )
+
+    def clean_choices(self) -> list[str]:
+        return _lines(self.cleaned_data["choices"])
+
+
+class CustomFieldEditForm(StyledForm):
+    label = forms.CharField(label=_("Label"), max_length=100)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One choice per line."),
+    )
+
+    def clean_choices(self) -> list[str]:
+        return _lines(self.cleaned_data["choices"])

@@ -4,7 +4,7 @@ queries.py. Nothing here writes."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Max, Min, Prefetch, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -205,10 +205,51 @@ class AddressCard:
     address: Address
     districts: list[tuple[str, str]]  # (layer, district)
     map_data: dict | None
+    place_data: dict | None = None  # an unlocated address an editor may place by hand
 
     @property
     def map_id(self) -> str:
         return f"map-data-{self.address.pk}"
+
+    @property
+    def place_id(self) -> str:
+        return f"place-data-{self.address.pk}"
+
+
+# Where "Place on the map" opens when the office has no districts and no located address yet:
+# the contiguous United States, [[south, west], [north, east]].
+DEFAULT_PLACE_BOUNDS = [[24.5, -125.0], [49.5, -66.9]]
+
+
+def placement_map(member) -> dict:
+    """Where to open the map for placing a pin by hand: the extent of the office's districts
+    (with one layer's outlines to find one's way, if the member may see districts), else of
+    its located addresses, else the default."""
+    office = member.office
+    extent = District.objects.for_office(office).aggregate(
+        south=Min("min_lat"),
+        west=Min("min_lon"),
+        north=Max("max_lat"),
+        east=Max("max_lon"),
+        layer_id=Min("layer_id"),
+    )
+    outlines = []
+    if extent["layer_id"] is not None and member.can("district.view"):
+        outlines = [reverse("geo:layer-geojson", args=[extent["layer_id"]])]
+    if extent["south"] is None:
+        located = Address.objects.for_office(office).filter(
+            latitude__isnull=False, longitude__isnull=False
+        )
+        extent = located.aggregate(
+            south=Min("latitude"),
+            west=Min("longitude"),
+            north=Max("latitude"),
+            east=Max("longitude"),
+        )
+    if extent["south"] is None:
+        return {"bounds": DEFAULT_PLACE_BOUNDS, "outlines": []}
+    bounds = [[extent["south"], extent["west"]], [extent["north"], extent["east"]]]
+    return {"bounds": bounds, "outlines": outlines}
 
 
 def district_outline_url(link: AddressDistrict) -> str:
@@ -222,6 +263,8 @@ def address_cards(member, addresses) -> list[AddressCard]:
     """Each address with its districts (prefetched, without their shapes) and what its map
     shows: the pin, and the districts' outlines, which the map fetches after the page."""
     may_see_districts = member.can("district.view")
+    may_edit = member.can("person.edit")
+    placement = None
     cards = []
     for address in addresses:
         links = sorted(address.district_links.all(), key=lambda link: link.layer.name)
@@ -236,8 +279,12 @@ def address_cards(member, addresses) -> list[AddressCard]:
                 else [],
                 "editable": member.can("person.edit"),
             }
+        place_data = None
+        if may_edit and not address.has_position:
+            placement = placement or placement_map(member)
+            place_data = {**placement, "label": str(address)}
         districts = [(link.layer.name, link.district.name) for link in links]
-        cards.append(AddressCard(address, districts, map_data))
+        cards.append(AddressCard(address, districts, map_data, place_data))
     return cards
 
 

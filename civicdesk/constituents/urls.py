@@ -22,6 +22,10 @@ urlpatterns = [
     path("<int:person_id>/household/new/", views.household_create, name="household-create"),
     path("addresses/<int:address_id>/position/", views.address_position, name="address-position"),
     path("households/<int:household_id>/", views.household_detail, name="household-detail"),
+    path("households/<int:household_id>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:household_id>/delete/", views.household_delete, name="household-delete"),
+    path("custom-fields/", views.custom_field_list, name="custom-field-list"),
+    path("custom-fields/<int:field_id>/", views.custom_field_edit, name="custom-field-edit"),
     path("organizations/", views.organization_list, name="organization-list"),
     path("organizations/new/", views.organization_create, name="organization-create"),
     path(
@@ -33,5 +37,10 @@ urlpatterns = [
         "organizations/<int:organization_id>/edit/",
         views.organization_edit,
         name="organization-edit",
+    ),
+    path(
+        "organizations/<int:organization_id>/delete/",
+        views.organization_delete,
+        name="organization-delete",
     ),
 ]

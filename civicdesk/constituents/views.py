@@ -27,6 +27,8 @@ from .forms import (
     AddressPositionForm,
     BulkTagForm,
     ConsentForm,
+    CustomFieldEditForm,
+    CustomFieldForm,
     ExternalIdForm,
     HouseholdForm,
     HouseholdMemberForm,
@@ -40,7 +42,7 @@ from .forms import (
     RelationshipForm,
     contact_formsets,
 )
-from .models import Household, Person
+from .models import CustomField, CustomFieldType, Household, Person
 from .validation import format_phone
 
 PAGE_SIZE = 50
@@ -576,6 +578,45 @@ def _household_change(request: HttpRequest, household: Household) -> HttpRespons
     return redirect("constituents:household-detail", household_id=household.pk)
 
 
+@require_POST
+@require_member("household.edit")
+def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Rename the household or change how letters to it begin."""
+    member = request.member
+    household = queries.get_household(member, household_id, need="household.edit")
+    form = HouseholdForm(request.POST, member=member)
+    if form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("name", "joint_salutation")}
+        try:
+            services.update_household(household, by=member, fields=fields)
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("Changes saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("constituents:household-detail", household_id=household.pk)
+
+
+@require_POST
+@require_member("household.edit")
+def household_delete(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Dissolve the household: its members keep their records, no longer grouped."""
+    member = request.member
+    household = queries.get_household(member, household_id, need="household.edit")
+    name = household.name
+    services.delete_household(household, by=member)
+    messages.success(
+        request,
+        _("The household “%(name)s” was dissolved; its members keep their records.")
+        % {"name": name},
+    )
+    return redirect("constituents:person-list")
+
+
 @require_member("household.edit")
 def household_create(request: HttpRequest, person_id: int) -> HttpResponse:
     """Start a household with a person (and, optionally, the people who live with them)."""
@@ -670,3 +711,91 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
             return redirect("constituents:organization-detail", organization_id=organization.pk)
     context = {"form": form, "organization": organization}
     return render(request, "constituents/organization_form.html", context)
+
+
+@require_POST
+@require_member("organization.edit")
+def organization_delete(request: HttpRequest, organization_id: int) -> HttpResponse:
+    member = request.member
+    organization = queries.get_organization(member, organization_id, need="organization.edit")
+    name = organization.name
+    services.delete_organization(organization, by=member)
+    messages.success(request, _("%(name)s was deleted.") % {"name": name})
+    return redirect("constituents:organization-list")
+
+
+# ---------------------------------------------------------------- custom fields
+
+
+def _custom_field_rows(member) -> list[dict]:
+    fields = CustomField.objects.for_office(member.office).order_by("position", "label")
+    choice_types = (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE)
+    return [
+        {
+            "field": field,
+            "has_choices": field.field_type in choice_types,
+            "form": CustomFieldEditForm(
+                initial={"label": field.label, "choices": "\n".join(field.choices)},
+                auto_id=f"field-{field.pk}-%s",
+            ),
+        }
+        for field in fields
+    ]
+
+
+@require_member("customfield.manage")
+def custom_field_list(request: HttpRequest) -> HttpResponse:
+    """The office's custom fields, with a form to add one."""
+    member = request.member
+    form = CustomFieldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            field = services.define_custom_field(
+                member.office,
+                by=member,
+                key=form.cleaned_data["key"],
+                label=form.cleaned_data["label"],
+                field_type=form.cleaned_data["field_type"],
+                choices=form.cleaned_data["choices"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The field “%(label)s” was added.") % {"label": field})
+            return redirect("constituents:custom-field-list")
+    context = {"form": form, "rows": _custom_field_rows(member)}
+    return render(request, "constituents/custom_field_list.html", context)
+
+
+@require_POST
+@require_member("customfield.manage")
+def custom_field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
+    """Change a field's label and choices, or deactivate / reactivate it (`active=0|1`)."""
+    member = request.member
+    field = get_for_member(member, CustomField.objects.all(), field_id, need="customfield.manage")
+    active = request.POST.get("active")
+    try:
+        if active in {"0", "1"}:
+            services.update_custom_field(field, by=member, is_active=active == "1")
+            text = (
+                _("“%(label)s” is back on the person form.")
+                if active == "1"
+                else _("“%(label)s” is no longer on the person form; its values are kept.")
+            )
+            messages.success(request, text % {"label": field.label})
+        else:
+            form = CustomFieldEditForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            choice_types = (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE)
+            changes = {"label": form.cleaned_data["label"]}
+            if field.field_type in choice_types:
+                changes["choices"] = form.cleaned_data["choices"]
+            services.update_custom_field(field, by=member, **changes)
+            messages.success(request, _("Changes saved."))
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("constituents:custom-field-list") + f"#field-{field.pk}")

@@ -23,7 +23,7 @@ from conftest import (
 )
 
 NOT_FOUND_LOG = r"Failed to load resource: the server responded with a status of 404"
-PAGE_COUNT = 24
+PAGE_COUNT = 25
 
 
 @pytest.fixture
@@ -47,6 +47,7 @@ def every_page(new_context, adam, ada, alice, carol):
         reverse("accounts:staff-detail", args=[alice.pk]): 200,
         reverse("accounts:office-settings"): 200,
         reverse("audit:event-list"): 200,
+        reverse("constituents:custom-field-list"): 200,
         reverse("audit:event-list") + f"?actor_id={adam.pk}&action=zzzz": 200,
         reverse("accounts:profile"): 200,
         reverse("mfa_index"): 200,

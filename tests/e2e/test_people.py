@@ -209,6 +209,105 @@ def test_correcting_the_pin_on_the_map(page, alice, john):
     assert (address.latitude, address.longitude) != (38.917, -77.032)
 
 
+def _unlocated(ward1, alice):
+    return services.create_person(
+        ward1,
+        by=alice,
+        fields={"first_name": "Lena", "last_name": "Lone"},
+        addresses=[AddressIn("1 Nowhere Lane", city="Washington", region="DC")],
+    )
+
+
+def test_placing_an_unlocated_address_with_a_click(page, ward1, alice, john, screenshots):
+    lena = _unlocated(ward1, alice)
+    address = lena.addresses.get()
+    login(page, alice)
+    open_person(page, lena)
+    card = page.locator(f"#address-{address.pk}")
+    expect(card).to_contain_text("Not located on the map yet")
+    card.get_by_role("button", name="Place on the map").click()
+    map_box = card.locator("[data-place-map]")
+    expect(map_box).to_be_visible()
+    expect(card.locator(".leaflet-marker-icon")).to_be_focused()
+    save = card.get_by_role("button", name="Save the position")
+    box = map_box.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    expect(save).to_be_enabled()
+    page.screenshot(path=screenshots / "person-place-pin.png", full_page=True)
+    save.click()
+
+    expect(page.get_by_text("Pin saved; districts updated.")).to_be_visible()
+    expect(card).to_contain_text("Ward 1")  # the office's ward fills the map it opened on
+    expect(card.get_by_role("button", name="Correct the pin")).to_be_visible()
+    address.refresh_from_db()
+    assert address.geocode_source == "manual"
+    assert 38.90 < address.latitude < 38.93
+    assert -77.05 < address.longitude < -77.0
+
+
+def test_placing_an_unlocated_address_with_the_keyboard(page, ward1, alice, john):
+    lena = _unlocated(ward1, alice)
+    address = lena.addresses.get()
+    login(page, alice)
+    open_person(page, lena)
+    card = page.locator(f"#address-{address.pk}")
+    card.get_by_role("button", name="Place on the map").focus()
+    page.keyboard.press("Enter")
+    marker = card.locator(".leaflet-marker-icon")
+    expect(marker).to_be_focused()
+    for key in ("ArrowUp", "ArrowUp", "ArrowLeft"):
+        page.keyboard.press(key)
+    save = card.get_by_role("button", name="Save the position")
+    expect(save).to_be_enabled()
+    save.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Pin saved; districts updated.")).to_be_visible()
+    address.refresh_from_db()
+    assert address.geocode_source == "manual"
+    assert 38.90 < address.latitude < 38.93
+    assert -77.05 < address.longitude < -77.0
+
+
+def test_cancelling_a_placement_leaves_the_address_unlocated(page, ward1, alice, john):
+    lena = _unlocated(ward1, alice)
+    address = lena.addresses.get()
+    login(page, alice)
+    open_person(page, lena)
+    card = page.locator(f"#address-{address.pk}")
+    card.get_by_role("button", name="Place on the map").click()
+    card.get_by_role("button", name="Cancel").click()
+    expect(card.get_by_role("button", name="Place on the map")).to_be_focused()
+    expect(card.locator("[data-place-map]")).to_be_hidden()
+    address.refresh_from_db()
+    assert address.latitude is None
+
+
+def test_an_admin_adds_and_deactivates_a_custom_field(new_context, adam, john, screenshots):
+    page = new_context(bypass_csp=True).new_page()
+    login(page, adam)
+    page.get_by_role("button", name="Office").click()
+    page.get_by_role("link", name="Custom fields").click()
+    expect(page.get_by_role("heading", level=1, name="Custom fields")).to_be_visible()
+    page.get_by_label("Label").fill("Newsletter edition")
+    page.get_by_label("Type").select_option("choice")
+    page.get_by_label("Choices").fill("Print\nEmail")
+    page.get_by_role("button", name="Add field").click()
+    expect(page.get_by_role("alert")).to_contain_text("“Newsletter edition” was added.")
+    check_axe(page)
+    page.screenshot(path=screenshots / "custom-fields.png", full_page=True)
+
+    page.goto(f"/people/{john.pk}/edit/")
+    expect(page.get_by_label("Newsletter edition")).to_be_visible()
+
+    page.goto("/people/custom-fields/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_role("button", name="Reactivate")).to_be_visible()
+    page.goto(f"/people/{john.pk}/edit/")
+    expect(page.get_by_label("Newsletter edition")).to_have_count(0)
+
+
 def test_two_people_editing_at_once(new_context, alice, maria, john):
     first, second = new_context().new_page(), new_context().new_page()
     login(first, alice)
@@ -268,6 +367,14 @@ def test_people_pages_are_accessible(new_context, alice, john, potholes, screens
     expect(page.get_by_role("heading", level=1, name="Edit John Smith")).to_be_visible()
     check_axe(page)
     page.screenshot(path=screenshots / "person-form.png")
+
+    household = services.create_household(
+        john.office, by=alice, name="The Smiths", member_ids=[john.pk]
+    )
+    page.goto(f"/people/households/{household.pk}/")
+    expect(page.get_by_role("button", name="Dissolve household")).to_be_visible()
+    check_axe(page)
+    page.screenshot(path=screenshots / "household-page.png", full_page=True)
 
     phone = new_context(bypass_csp=True, viewport={"width": 390, "height": 844}).new_page()
     login(phone, alice)

@@ -1,10 +1,10 @@
 """What the isolation walk (accounts/tests/test_isolation.py) needs to know about
-constituents: one person, address, household and organization of an office."""
+constituents: one person, address, household, organization and custom field of an office."""
 
 from typing import Any
 
 from civicdesk.constituents import services
-from civicdesk.constituents.models import Address, Household, Organization, Person
+from civicdesk.constituents.models import Address, CustomField, Household, Organization, Person
 from civicdesk.constituents.validation import AddressIn
 
 
@@ -38,11 +38,22 @@ def _organization(side, made: dict[str, Any]) -> Organization:
     )
 
 
+def _custom_field(side, made: dict[str, Any]) -> CustomField:
+    return services.define_custom_field(
+        side.office,
+        by=None,
+        key=f"ward_captain_{side.label}".lower(),
+        label="Ward captain",
+        field_type="text",
+    )
+
+
 OBJECT_MAKERS = {
     "person_id": _person,
     "address_id": _address,
     "household_id": _household,
     "organization_id": _organization,
+    "field_id": _custom_field,
 }
 
 API_BODIES = {

@@ -2,6 +2,7 @@
 its quick actions, the person form (with its optimistic lock), households and organizations."""
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -13,8 +14,15 @@ from shapely.geometry import shape
 from civicdesk.accounts.permissions import Role
 from civicdesk.audit.models import AuditEvent
 from civicdesk.constituents import services
-from civicdesk.constituents.models import Address, Household, Interaction, Organization, Person
-from civicdesk.constituents.tests.conftest import make_person, make_tag
+from civicdesk.constituents.models import (
+    Address,
+    CustomField,
+    Household,
+    Interaction,
+    Organization,
+    Person,
+)
+from civicdesk.constituents.tests.conftest import make_person, make_tag, square_layer
 from civicdesk.geo.models import District, DistrictLayer
 from civicdesk.geo.services import import_layer
 from civicdesk.geo.tests.factories import DC_WARDS
@@ -383,6 +391,65 @@ def test_the_person_page_shows_contact_points_tags_and_districts(web, alice, war
     assert "Correct the pin" in text
 
 
+def _place_data(text: str, address) -> dict:
+    found = re.search(
+        rf'<script id="place-data-{address.pk}" type="application/json">(.*?)</script>', text
+    )
+    return json.loads(found.group(1)) if found else {}
+
+
+def test_an_editor_places_an_unlocated_address_on_the_map(web, alice, ward1, john):
+    square_layer(ward1)  # two squares covering lon -77.03…-77.02, lat 38.90…38.92
+    address = john.addresses.get()
+    assert not address.has_position
+    client = web(alice)
+    page_url = reverse("constituents:person-detail", args=[john.pk])
+    text = client.get(page_url).text
+    assert "Place on the map" in text
+    assert "Correct the pin" not in text
+    bounds = sum(_place_data(text, address)["bounds"], [])
+    assert bounds == pytest.approx([38.90, -77.03, 38.92, -77.02])
+    layer = DistrictLayer.objects.get(office=ward1)
+    outline_url = reverse("geo:layer-geojson", args=[layer.pk])
+    assert _place_data(text, address)["outlines"] == [outline_url]
+
+    url = reverse("constituents:address-position", args=[address.pk])
+    response = client.post(url, {"latitude": "38.905", "longitude": "-77.025"}, **HTMX)
+    assert "<dt>Ward</dt><dd>South</dd>" in response.text
+    assert 'data-person-map="map-data-' in response.text
+    address.refresh_from_db()
+    assert (address.latitude, address.longitude, address.geocode_source) == (
+        38.905,
+        -77.025,
+        "manual",
+    )
+    text = client.get(page_url).text
+    assert ("Place on the map" in text, "Correct the pin" in text) == (False, True)
+
+
+def test_placing_opens_on_the_offices_addresses_or_a_default(web, alice, ward1, ward2, john):
+    address = john.addresses.get()
+    client = web(alice)
+    page_url = reverse("constituents:person-detail", args=[john.pk])
+    assert _place_data(client.get(page_url).text, address)["bounds"] == [
+        [24.5, -125.0],
+        [49.5, -66.9],
+    ]
+    other = make_person(ward1, "Ada", "Okafor", address={"line1": "1 A St", "city": "Washington"})
+    services.set_address_position(other.addresses.get(), by=alice, latitude=38.9, longitude=-77.0)
+    theirs = make_person(ward2, "Wes", "Wood", address={"line1": "2 B St", "city": "Washington"})
+    services.set_address_position(theirs.addresses.get(), by=None, latitude=10.0, longitude=10.0)
+    bounds = _place_data(client.get(page_url).text, address)["bounds"]
+    assert bounds == [[38.9, -77.0], [38.9, -77.0]]  # ward 2's address plays no part
+
+
+def test_a_viewer_is_not_offered_to_place_a_pin(web, ward1, john):
+    vera = make_member(ward1, "vera@ward1.example", Role.VIEWER, "Vera Viewer")
+    text = web(vera).get(reverse("constituents:person-detail", args=[john.pk])).text
+    assert "Place on the map" not in text
+    assert "place-data-" not in text
+
+
 def test_the_person_page_links_the_ward_outline_instead_of_carrying_it(web, alice, ward1, john):
     layer = import_layer(ward1, name="Ward", source=DC_WARDS.read_bytes(), name_property="NAME",
                          by=None).layer  # fmt: skip
@@ -416,7 +483,7 @@ def test_the_person_page_costs_the_same_for_2_or_20_calls(
     client = web(alice)
     # the person and seven prefetches, the audit event (6 with its savepoint), relationships
     # to them, custom fields, the timeline, organizations, positions, the navbar, the session.
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(29):  # 2 for where "Place on the map" opens
         client.get(reverse("constituents:person-detail", args=[john.pk]))
 
 
@@ -871,6 +938,50 @@ def test_adding_and_removing_household_members(web, alice, ward1, household, joh
     assert list(household.members.values_list("pk", flat=True)) == [jane.pk]
 
 
+def test_renaming_a_household_and_its_salutation(web, alice, household):
+    response = web(alice).post(
+        reverse("constituents:household-edit", args=[household.pk]),
+        {"name": "Smith family", "joint_salutation": "Dear Smiths"},
+    )
+    assert response["Location"] == reverse("constituents:household-detail", args=[household.pk])
+    household.refresh_from_db()
+    assert (household.name, household.joint_salutation) == ("Smith family", "Dear Smiths")
+    assert AuditEvent.objects.filter(action="household.changed").exists()
+
+
+def test_a_household_needs_a_name(web, alice, household):
+    url = reverse("constituents:household-edit", args=[household.pk])
+    web(alice).post(url, {"name": "", "joint_salutation": "x"})
+    household.refresh_from_db()
+    assert household.name == "The Smiths"
+
+
+def test_dissolving_a_household_keeps_its_members(web, alice, household, john):
+    page = web(alice).get(reverse("constituents:household-detail", args=[household.pk])).text
+    delete_url = reverse("constituents:household-delete", args=[household.pk])
+    assert f'action="{delete_url}"' in page
+    assert "data-confirm=" in page
+    response = web(alice).post(delete_url)
+    assert response["Location"] == reverse("constituents:person-list")
+    assert not Household.objects.exists()
+    john.refresh_from_db()
+    assert john.household_id is None
+
+
+def test_a_viewer_cannot_change_or_dissolve_a_household(web, ward1, household):
+    viewer = make_member(ward1, "vi@ward1.example", Role.VIEWER, "Vi Ewer")
+    client = web(viewer)
+    page = client.get(reverse("constituents:household-detail", args=[household.pk])).text
+    assert reverse("constituents:household-delete", args=[household.pk]) not in page
+    assert (
+        client.post(reverse("constituents:household-delete", args=[household.pk])).status_code
+        == 403
+    )
+    edit = reverse("constituents:household-edit", args=[household.pk])
+    assert client.post(edit, {"name": "X"}).status_code == 403
+    assert Household.objects.get().name == "The Smiths"
+
+
 def test_the_person_picker_searches_the_own_office_only(web, alice, john, wren):
     response = web(alice).get(
         reverse("constituents:person-search"), {"q": "Smith", "field": "member_ids"}
@@ -912,7 +1023,112 @@ def test_an_organization_with_a_bad_phone_keeps_the_input(web, alice):
     assert not Organization.objects.exists()
 
 
+def test_deleting_an_organization_from_its_page(web, alice, agency):
+    page = web(alice).get(reverse("constituents:organization-detail", args=[agency.pk])).text
+    url = reverse("constituents:organization-delete", args=[agency.pk])
+    assert f'action="{url}"' in page
+    assert "data-confirm=" in page
+    response = web(alice).post(url)
+    assert response["Location"] == reverse("constituents:organization-list")
+    assert not Organization.objects.exists()
+    assert AuditEvent.objects.filter(action="organization.deleted").exists()
+
+
+def test_a_viewer_cannot_delete_an_organization(web, ward1, agency):
+    viewer = make_member(ward1, "vi@ward1.example", Role.VIEWER, "Vi Ewer")
+    client = web(viewer)
+    url = reverse("constituents:organization-delete", args=[agency.pk])
+    assert url not in client.get(reverse("constituents:organization-detail", args=[agency.pk])).text
+    assert client.post(url).status_code == 403
+    assert client.get(url).status_code == 405
+    assert Organization.objects.exists()
+
+
+# ---------------------------------------------------------------- custom fields
+
+
+def test_an_admin_adds_a_choice_field_that_appears_on_the_person_form(web, adam, ward1, john):
+    client = web(adam)
+    url = reverse("constituents:custom-field-list")
+    assert url in client.get(reverse("reports:home")).text  # the Office menu links it
+    response = client.post(
+        url,
+        {
+            "label": "Newsletter edition",
+            "key": "",
+            "field_type": "choice",
+            "choices": "Print\n\n  Email \nPrint\n",
+        },
+    )
+    assert response["Location"] == url
+    field = CustomField.objects.get(office=ward1)
+    assert (field.key, field.label, field.choices) == (
+        "newsletter_edition",
+        "Newsletter edition",
+        ["Print", "Email"],
+    )
+    assert "Newsletter edition" in client.get(url).text
+    form = client.get(reverse("constituents:person-edit", args=[john.pk])).text
+    assert 'name="custom_newsletter_edition"' in form
+
+
+def test_a_choice_field_without_choices_is_refused_on_the_form(web, adam):
+    response = web(adam).post(
+        reverse("constituents:custom-field-list"),
+        {"label": "Edition", "key": "edition", "field_type": "multi_choice", "choices": "Only"},
+    )
+    assert response.status_code == 200
+    assert "A choice field needs at least two choices." in response.text
+    assert not CustomField.objects.exists()
+
+
+def test_custom_fields_are_for_admins_only(web, alice, manny):
+    url = reverse("constituents:custom-field-list")
+    for member in (alice, manny):
+        client = web(member)
+        assert client.get(url).status_code == 403
+        assert url not in client.get(reverse("reports:home")).text
+
+
+def test_another_offices_custom_field_is_a_404(web, adam, ward2):
+    theirs = services.define_custom_field(
+        ward2, by=None, key="captain", label="Captain", field_type="text"
+    )
+    url = reverse("constituents:custom-field-edit", args=[theirs.pk])
+    assert web(adam).post(url, {"active": "0"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.is_active
+
+
+def test_editing_and_deactivating_a_custom_field(web, adam, ward1, john):
+    field = services.define_custom_field(
+        ward1, by=None, key="edition", label="Edition", field_type="choice", choices=["A", "B"]
+    )
+    client = web(adam)
+    url = reverse("constituents:custom-field-edit", args=[field.pk])
+    client.post(url, {"label": "Newsletter", "choices": "A\nB\nC"})
+    field.refresh_from_db()
+    assert (field.label, field.choices) == ("Newsletter", ["A", "B", "C"])
+    form_url = reverse("constituents:person-edit", args=[john.pk])
+    client.post(url, {"active": "0"})
+    field.refresh_from_db()
+    assert not field.is_active
+    assert 'name="custom_edition"' not in client.get(form_url).text
+    client.post(url, {"active": "1"})
+    field.refresh_from_db()
+    assert field.is_active
+    assert 'name="custom_edition"' in client.get(form_url).text
+
+
 # ---------------------------------------------------------------- navigation and dashboard
+
+
+def test_every_role_that_can_view_tags_reaches_them_from_the_menu(web, victor, alice):
+    for member in (victor, alice):
+        text = web(member).get(reverse("jobs:job-list")).text
+        assert reverse("tags:tag-list") in text
+    volunteer_menu = web(victor).get(reverse("jobs:job-list")).text
+    assert reverse("accounts:staff-list") not in volunteer_menu
 
 
 def test_the_navbar_links_people_and_organizations(web, alice, victor):
@@ -935,3 +1151,8 @@ def test_the_address_position_url_uses_the_address_id(john):
     assert reverse("constituents:address-position", args=[address.pk]).endswith(
         f"/addresses/{address.pk}/position/"
     )
+
+
+def test_the_tag_picker_sends_staff_to_a_manager_or_an_admin(web, alice):
+    response = web(alice).get(reverse("tags:typeahead"), {"q": "zzz", "create": "0"})
+    assert "No tag matches; ask a manager or an admin if one is missing." in response.text

@@ -3,7 +3,7 @@
 // arrow keys) and save the new position through the form beside the map (htmx). The pin comes
 // from a json_script block (the CSP forbids inline scripts); the outlines are fetched after
 // the page from the URLs listed there (simplified shapes the browser may keep), so the page
-// never carries a ward's polygon.
+// never carries a ward's polygon. An address never located gets "Place on the map" instead.
 (function () {
   "use strict";
 
@@ -110,9 +110,87 @@
     }
   }
 
+  // "Place on the map", for an address never located: the map opens on the office's area; a
+  // click drops the pin (keyboard: the pin starts in the middle, the arrow keys move it by a
+  // fiftieth of the view, so zooming in with + makes the steps finer).
+  function wirePlaceForm(form) {
+    if (form.dataset.ready || !window.L) return;
+    var data = readData(form.dataset.placeForm);
+    if (!data) return;
+    form.dataset.ready = "1";
+    var start = form.querySelector("[data-place-start]");
+    var editing = form.querySelector("[data-place-editing]");
+    var save = form.querySelector("[data-pin-save]");
+    var latitude = form.querySelector("[data-pin-latitude]");
+    var longitude = form.querySelector("[data-pin-longitude]");
+    var card = form.closest(".address-card");
+    var map = null;
+    var marker = null;
+
+    function placed() {
+      var at = marker.getLatLng();
+      latitude.value = at.lat.toFixed(7);
+      longitude.value = at.lng.toFixed(7);
+      save.disabled = false;
+    }
+    function put(at) {
+      if (marker) {
+        marker.setLatLng(at);
+      } else {
+        marker = L.marker(at, { keyboard: true, draggable: true, title: data.label, alt: data.label }).addTo(map);
+        marker.on("dragend", placed);
+        marker.getElement().addEventListener("keydown", moveByKey);
+      }
+    }
+    function moveByKey(event) {
+      var view = map.getBounds();
+      var lat = (view.getNorth() - view.getSouth()) / 50;
+      var lng = (view.getEast() - view.getWest()) / 50;
+      var moves = { ArrowUp: [lat, 0], ArrowDown: [-lat, 0], ArrowLeft: [0, -lng], ArrowRight: [0, lng] };
+      var step = moves[event.key];
+      if (!step) return;
+      event.preventDefault();
+      var at = marker.getLatLng();
+      marker.setLatLng([at.lat + step[0], at.lng + step[1]]);
+      placed();
+    }
+
+    start.addEventListener("click", function () {
+      editing.hidden = false;
+      start.hidden = true;
+      if (card) card.classList.add("is-correcting");
+      if (!map) {
+        var element = form.querySelector("[data-place-map]");
+        map = L.map(element, { scrollWheelZoom: false, attributionControl: false, zoomSnap: 0.25 });
+        map.on("click", function (event) { put(event.latlng); placed(); });
+        (data.outlines || []).forEach(function (url) {
+          fetchOutline(url).then(function (collection) {
+            if (collection) L.geoJSON(collection, { style: OUTLINE_STYLE, interactive: false }).addTo(map);
+          });
+        });
+      }
+      map.invalidateSize();
+      map.fitBounds(data.bounds, { padding: [12, 12], animate: false });
+      put(map.getCenter());
+      marker.getElement().focus();
+    });
+    form.querySelector("[data-pin-cancel]").addEventListener("click", function () {
+      editing.hidden = true;
+      start.hidden = false;
+      latitude.value = "";
+      longitude.value = "";
+      save.disabled = true;
+      if (marker) { marker.remove(); marker = null; }
+      if (card) card.classList.remove("is-correcting");
+      start.focus();
+    });
+  }
+
   function drawAll(root) {
     if (root.matches && root.matches("[data-person-map]")) drawMap(root);
     root.querySelectorAll("[data-person-map]").forEach(drawMap);
+    if (root.matches && root.matches("[data-place-form]")) wirePlaceForm(root);
+    root.querySelectorAll("[data-place-form]").forEach(wirePlaceForm);
   }
 
   if (window.htmx) {
