@@ -19,6 +19,7 @@ import re
 import threading
 import time
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any, Protocol
@@ -177,13 +178,15 @@ def http_get_json(url: str, params: dict[str, str], *, timeout: float | None = N
         raise GeocoderUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
-class RemoteProvider:
-    """A provider over the network; its answers are cached in GeocodeCache."""
+class RemoteProvider(ABC):
+    """A provider over the network; its answers are cached in GeocodeCache. Each service
+    (Census, Nominatim) implements `fetch`."""
 
     name = ""
 
+    @abstractmethod
     def fetch(self, query: AddressQuery) -> GeocodeResult | None:
-        raise NotImplementedError
+        """Ask the service; None when it knows no such address."""
 
     def accepts(self, query: AddressQuery) -> bool:
         return True
