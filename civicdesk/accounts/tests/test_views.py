@@ -451,3 +451,11 @@ def test_a_dead_link_is_404_and_joins_nobody(client, ward1, adam, state):
     assert (page.status_code, post.status_code) == (404, 404)
     assert "This link does not work" in page.text
     assert not User.objects.filter(email="newbie@example.org").exists()
+
+
+def test_the_sign_in_page_explains_invitations_instead_of_offering_sign_up(client, db):
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert "by an invitation from their office" in response.content.decode()
+    assert "/accounts/signup/" not in response.content.decode()
