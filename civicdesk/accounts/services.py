@@ -60,7 +60,10 @@ def create_office(*, name: str, slug: str = "", by: Membership | None = None, **
         )
     office = Office.objects.create(name=name.strip(), slug=slug, **fields)
     audit.record(
-        None, "office.created", office, changes=audit.snapshot(office, ("name", "slug", "kind"))
+        None,
+        "office.created",
+        office,
+        changes=audit.changes_between({}, audit.snapshot(office, ("name", "slug", "kind"))),
     )
     return office
 

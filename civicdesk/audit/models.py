@@ -58,8 +58,8 @@ class AuditEvent(models.Model):
 
     @property
     def change_rows(self) -> list[tuple[str, object, object]]:
-        """(field, old, new) for display. Changes are {field: [old, new]}, but a creation may
-        record a plain snapshot {field: value}: its values are shown as new ones."""
+        """(field, old, new) for display. Changes are {field: [old, new]}; an event may also
+        carry plain details {name: value} (a job's parameters), shown as new values."""
         return [
             (field, *value) if isinstance(value, list) and len(value) == 2 else (field, None, value)
             for field, value in (self.changes or {}).items()

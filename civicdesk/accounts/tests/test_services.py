@@ -45,7 +45,11 @@ def test_create_office_slugifies_and_audits(db):
         "state_legislator",
     )
     assert events(office, "office.created") == [
-        {"name": "District 7 Office", "slug": "district-7-office", "kind": "state_legislator"}
+        {
+            "name": [None, "District 7 Office"],
+            "slug": [None, "district-7-office"],
+            "kind": [None, "state_legislator"],
+        }
     ]
 
 
