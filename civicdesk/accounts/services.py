@@ -216,6 +216,18 @@ def invite_member(
     return invitation, secret
 
 
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, by: Membership | None) -> Invitation:
+    """Withdraw a pending invitation: its link stops working. An accepted or already
+    withdrawn invitation is left as it is."""
+    _require(by, "member.invite", invitation.office)
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit.record(by, "member.invitation_revoked", invitation)
+    return invitation
+
+
 def pending_invitation(secret: str) -> Invitation:
     invitation = (
         Invitation.objects.select_related("office").filter(token_hash=hash_secret(secret)).first()

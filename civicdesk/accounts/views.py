@@ -117,17 +117,10 @@ def staff_detail(request: HttpRequest, member_id: int) -> HttpResponse:
 @require_POST
 @require_member("member.invite")
 def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    from django.utils import timezone
-
-    from civicdesk import audit
-
     invitation = get_for_member(
         request.member, Invitation.objects.all(), invitation_id, need="member.invite"
     )
-    if invitation.revoked_at is None and invitation.accepted_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at", "updated_at"])
-        audit.record(request.member, "member.invitation_revoked", invitation)
+    services.revoke_invitation(invitation, by=request.member)
     messages.success(request, _("Invitation withdrawn."))
     return redirect("accounts:staff-list")
 

@@ -20,6 +20,7 @@ from civicdesk.accounts.services import (
     invite_member,
     reactivate_member,
     revoke_api_token,
+    revoke_invitation,
     update_office,
 )
 from civicdesk.audit.models import AuditEvent
@@ -441,3 +442,28 @@ def test_authenticate_token_notes_its_use_at_most_once_a_minute(alice):
     authenticate_token(secret, now=start + timedelta(seconds=61))
     token.refresh_from_db()
     assert token.last_used_at == start + timedelta(seconds=61)
+
+
+def test_a_revoked_invitation_link_stops_working(ward1, adam):
+    invitation, secret = invite_member(
+        ward1, email="new@ward1.example", role=Role.CASEWORKER, by=adam
+    )
+
+    revoke_invitation(invitation, by=adam)
+
+    with pytest.raises(InvitationInvalid):
+        accept_invitation(secret, full_name="New Person", password=PASSWORD)
+    assert not User.objects.filter(email="new@ward1.example").exists()
+    assert AuditEvent.objects.filter(action="member.invitation_revoked").count() == 1
+
+
+def test_a_caseworker_may_not_revoke_an_invitation(ward1, adam, alice):
+    invitation, _secret = invite_member(
+        ward1, email="new@ward1.example", role=Role.CASEWORKER, by=adam
+    )
+
+    with pytest.raises(NotAllowed):
+        revoke_invitation(invitation, by=alice)
+
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
