@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "civicdesk.geo",
     "civicdesk.tags",
     "civicdesk.constituents",
+    "civicdesk.casework",
     "civicdesk.jobs",
     "civicdesk.reports",
     "civicdesk.demo",

@@ -62,6 +62,18 @@ PERMISSIONS: dict[str, set[str]] = {
     "district.view": STAFF | {Role.VIEWER},
     "district.manage": ADMINS,
     "geocode.run": MANAGERS,
+    # casework
+    "case.view": STAFF | {Role.VIEWER},
+    "case.edit": MANAGERS | {Role.CASEWORKER},  # open cases, log actions, letters, releases
+    "case.assign": MANAGERS | {Role.CASEWORKER},
+    "case.bulk_assign": MANAGERS,
+    "case.view_sensitive": MANAGERS,  # sensitive cases: otherwise only their assignee
+    "case.delete": ADMINS,
+    "case.export": MANAGERS,
+    "case.report": MANAGERS | {Role.VIEWER},
+    "case.status_link": MANAGERS | {Role.CASEWORKER},
+    "casetype.manage": ADMINS,  # case types, workflows, templates, teams
+    "letter.manage": MANAGERS,  # the letter library
 }
 
 

@@ -41,7 +41,8 @@ class InteractionKind(models.TextChoices):
     LETTER = "letter", _("Letter")
     MEETING = "meeting", _("Meeting")
     NOTE = "note", _("Note")
-    # Later issues add their own kinds (case, survey answer, event attendance, problem report).
+    CASE = "case", _("Case")
+    # Later issues add their own kinds (survey answer, event attendance, problem report).
     OTHER = "other", _("Other")
 
 

@@ -386,6 +386,7 @@ KIND_ICONS = {
     "letter": "mailbox",
     "meeting": "people",
     "note": "sticky",
+    "case": "briefcase",
     "other": "three-dots",
 }
 

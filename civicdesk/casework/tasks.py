@@ -1,0 +1,1 @@
+"""Background work of casework (filled in below)."""
