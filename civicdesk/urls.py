@@ -12,6 +12,7 @@ urlpatterns = [
     path("jobs/", include("civicdesk.jobs.urls")),
     path("audit/", include("civicdesk.audit.urls")),
     path("people/", include("civicdesk.constituents.urls")),
+    path("cases/", include("civicdesk.casework.urls")),
     path("tags/", include("civicdesk.tags.urls")),
     path("districts/", include("civicdesk.geo.urls")),
     path("accounts/", include("allauth.urls")),
