@@ -1,42 +1,18 @@
 """Writes of casework, one module per area; everything is importable from here:
-`from civicdesk.casework import services; services.open_case(...)`."""
+`from civicdesk.casework import services; services.open_case(...)`. Each module lists what it
+offers in its `__all__`."""
 
-from .cases import (
-    CASE_INTERACTION_SOURCE,
-    allowed_statuses,
-    apply_template,
-    assign_case,
-    bulk_assign,
-    change_status,
-    complete_action,
-    create_case_type,
-    ensure_release_for_agency,
-    log_action,
-    open_case,
-    plan_action,
-    save_team,
-    save_template,
-    touch,
-    update_case,
-    update_case_type,
-)
+from .cases import *  # noqa: F403
+from .cases import __all__ as _cases
+from .documents import *  # noqa: F403
+from .documents import __all__ as _documents
+from .emails import *  # noqa: F403
+from .emails import __all__ as _emails
+from .letters import *  # noqa: F403
+from .letters import __all__ as _letters
+from .links import *  # noqa: F403
+from .links import __all__ as _links
+from .releases import *  # noqa: F403
+from .releases import __all__ as _releases
 
-__all__ = [
-    "CASE_INTERACTION_SOURCE",
-    "allowed_statuses",
-    "apply_template",
-    "assign_case",
-    "bulk_assign",
-    "change_status",
-    "complete_action",
-    "create_case_type",
-    "ensure_release_for_agency",
-    "log_action",
-    "open_case",
-    "plan_action",
-    "save_team",
-    "save_template",
-    "touch",
-    "update_case",
-    "update_case_type",
-]
+__all__ = [*_cases, *_documents, *_emails, *_letters, *_links, *_releases]

@@ -49,6 +49,13 @@ from civicdesk.tags.models import Tag
 
 from ._common import require, same_office, text
 
+__all__ = [
+    "CASE_INTERACTION_SOURCE", "allowed_statuses", "apply_template", "assign_case",
+    "bulk_assign", "change_status", "complete_action", "create_case_type",
+    "ensure_release_for_agency", "log_action", "open_case", "plan_action", "save_team",
+    "save_template", "touch", "update_case", "update_case_type",
+]  # fmt: skip
+
 # Fields `update_case` changes; the others have their own services.
 EDITABLE_FIELDS = (
     "subject", "description", "priority", "due_on", "agency", "agency_contact",
