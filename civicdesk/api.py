@@ -9,6 +9,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from civicdesk.accounts.api import router as accounts_router
 from civicdesk.accounts.services import TokenRejected, authenticate_token
 from civicdesk.audit.api import router as audit_router
+from civicdesk.casework.api import router as casework_router
 from civicdesk.constituents.api import router as constituents_router
 from civicdesk.core.api import error_body
 from civicdesk.core.errors import DomainError
@@ -115,3 +116,4 @@ api.add_router("", audit_router)
 api.add_router("", constituents_router)
 api.add_router("", tags_router)
 api.add_router("", geo_router)
+api.add_router("", casework_router)

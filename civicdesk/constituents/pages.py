@@ -16,7 +16,7 @@ from civicdesk.audit.models import AuditEvent
 from civicdesk.geo import queries as geo_queries
 from civicdesk.geo.models import District, DistrictLayer
 
-from . import queries
+from . import panels, queries
 from .forms import CALL_SCRIPTS, CUSTOM_PREFIX, LANGUAGE_CHOICES, OUTCOME_SUGGESTIONS
 from .models import (
     Address,
@@ -397,6 +397,7 @@ class TimelineEntry:
     icon: str
     logged_by: str
     script: str
+    source_url: str = ""  # the case (or other record) the entry came from
 
     @property
     def anchor(self) -> str:
@@ -417,6 +418,7 @@ def timeline_entry(interaction: Interaction) -> TimelineEntry:
         KIND_ICONS.get(interaction.kind, "dot"),
         who,
         str(dict(CALL_SCRIPTS).get(script, script)) if script else "",
+        panels.source_url(interaction.source_type, interaction.source_id),
     )
 
 

@@ -18,7 +18,7 @@ from civicdesk.core.access import get_for_member, require_member
 from civicdesk.core.errors import DomainError
 from civicdesk.core.htmx import partial_or_page
 
-from . import pages, queries, services
+from . import pages, panels, queries, services
 from .forms import (
     CONTACT_KINDS,
     CUSTOM_PREFIX,
@@ -160,6 +160,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = queries.get_person(member, person_id)
     context = pages.person_page(member, person, timeline_size=TIMELINE_SIZE)
     context["interaction_form"] = InteractionForm()
+    context["panels"] = panels.person_panels(member, person)
     if member.can("person.edit"):
         context.update(
             tags_form=PersonTagsForm(member=member),
