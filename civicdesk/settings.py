@@ -345,6 +345,55 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# ---------------------------------------------------------------- uploads (casework/documents.py)
+
+
+def checked_upload_max_mb(value: int) -> int:
+    if not 1 <= value <= 1024:
+        raise ImproperlyConfigured(
+            f"CIVICDESK_UPLOAD_MAX_MB={value}: use a size in megabytes from 1 to 1024."
+        )
+    return value
+
+
+def checked_scanner(path: str) -> str:
+    """The CIVICDESK_UPLOAD_SCANNER dotted path, refused at start when its module does not exist.
+    (Only the module is looked up: importing it would need the apps, not ready here.)"""
+    from importlib.util import find_spec
+
+    module, _dot, name = path.rpartition(".")
+    try:
+        found = bool(module and name.isidentifier() and find_spec(module))
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ImproperlyConfigured(
+            f"CIVICDESK_UPLOAD_SCANNER={path!r}: name a scanner function by its dotted path, e.g. "
+            "civicdesk.casework.documents.clamd_scanner."
+        )
+    return path
+
+
+def checked_clamd(address: str) -> str:
+    host, _colon, port = address.removeprefix("tcp://").rpartition(":")
+    is_tcp = address.startswith("tcp://") and host and port.isdigit()
+    if not (is_tcp or address.startswith(("unix:///", "/"))):
+        raise ImproperlyConfigured(
+            f"CIVICDESK_CLAMD={address!r}: use unix:///path/to/clamd.sock or tcp://host:3310."
+        )
+    return address
+
+
+# Uploaded documents larger than this are refused with a clear message.
+CIVICDESK_UPLOAD_MAX_MB = checked_upload_max_mb(env_int("CIVICDESK_UPLOAD_MAX_MB", 20))
+# Called with every upload before a case keeps it: None means clean, a string is why it is
+# refused. The default refuses the EICAR test file; offices running ClamAV use clamd_scanner.
+CIVICDESK_UPLOAD_SCANNER = checked_scanner(
+    env("CIVICDESK_UPLOAD_SCANNER", "civicdesk.casework.documents.signature_scanner")
+)
+# Where clamd_scanner finds clamd (Debian's socket by default).
+CIVICDESK_CLAMD = checked_clamd(env("CIVICDESK_CLAMD", "unix:///var/run/clamav/clamd.ctl"))
+
 # ---------------------------------------------------------------- API
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -12,14 +12,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
-from civicdesk import audit
 from civicdesk.accounts.models import Membership
 from civicdesk.constituents.models import Organization, Person
 from civicdesk.core.api import ErrorOut, needs
@@ -212,6 +211,18 @@ def open_case(request, payload: CaseIn):
     return Status(201, _changed(request.auth, case.pk))
 
 
+# Before /cases/{case_id}: Django would take "bulk-assign" for a case id and answer 405.
+@router.post("/cases/bulk-assign", response={200: CaseBulkAssignOut, **REFUSALS})
+@needs("case.bulk_assign")
+def bulk_assign_cases(request, payload: CaseBulkAssignIn):
+    """Reassign many cases at once. If any id is not one of the office's cases, nothing changes."""
+    rows = _rows(request.auth, payload.dict(exclude={"case_ids"}))
+    changed = services.bulk_assign(
+        request.auth.office, by=request.auth, case_ids=payload.case_ids, **rows
+    )
+    return {"changed": changed}
+
+
 @router.get("/cases/{case_id}", response=CaseDetailOut)
 @needs("case.view")
 def get_case(request, case_id: int):
@@ -256,17 +267,6 @@ def assign_case(request, case_id: int, payload: CaseAssignIn):
     case = queries.case_for_change(request.auth, case_id, need="case.assign")
     services.assign_case(case, by=request.auth, **_rows(request.auth, payload.dict()))
     return _changed(request.auth, case_id)
-
-
-@router.post("/cases/bulk-assign", response={200: CaseBulkAssignOut, **REFUSALS})
-@needs("case.bulk_assign")
-def bulk_assign_cases(request, payload: CaseBulkAssignIn):
-    """Reassign many cases at once. If any id is not one of the office's cases, nothing changes."""
-    rows = _rows(request.auth, payload.dict(exclude={"case_ids"}))
-    changed = services.bulk_assign(
-        request.auth.office, by=request.auth, case_ids=payload.case_ids, **rows
-    )
-    return {"changed": changed}
 
 
 @router.post("/cases/{case_id}/apply-template", response={200: list[CaseActionOut], **REFUSALS})
@@ -361,23 +361,37 @@ def add_case_attachment(
     return Status(201, _documents(case).get(pk=document.pk))
 
 
+def _document_of(case: Case, document_id: int) -> CaseDocument:
+    return get_object_or_404(_documents(case), pk=document_id)
+
+
 @router.get("/cases/{case_id}/attachments/{document_id}")
 @needs("case.view")
 def download_case_attachment(request, case_id: int, document_id: int):
-    """The file itself, as a download. Audited ("case.document_downloaded")."""
+    """The file itself, as a download. Audited ("case.document_downloaded"), so not audited
+    again as a view of the case."""
     case = queries.case_for_change(request.auth, case_id, need="case.view")
-    document = get_object_or_404(CaseDocument.objects.filter(case=case), pk=document_id)
-    # A download is a read of the case: audited here, as get_case audits a view.
-    audit.record(
-        request.auth, "case.document_downloaded", case,
-        changes={"document": [None, {"id": document.pk, "name": document.name}]},
-    )  # fmt: skip
+    document = _document_of(case, document_id)
+    try:
+        handle = services.download_document(document, by=request.auth)
+    except FileNotFoundError:
+        raise Http404 from None
     return FileResponse(
-        document.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=document.name,
         content_type=document.content_type or "application/octet-stream",
     )
+
+
+@router.delete("/cases/{case_id}/attachments/{document_id}", response={204: None, **REFUSALS})
+@needs("case.edit")
+def remove_case_attachment(request, case_id: int, document_id: int):
+    """Delete a file from the case. The signed form of a privacy release is kept: 409
+    `document_in_use`."""
+    case = queries.case_for_change(request.auth, case_id)
+    services.remove_document(_document_of(case, document_id), by=request.auth)
+    return Status(204, None)
 
 
 # ---------------------------------------------------------------- configuration

@@ -109,8 +109,8 @@ class CaseTypeForm(StyledForm):
                  "is_checked": target.value in ticked, "id": f"flow-{source.value}-{target.value}"}
                 for target in CaseStatus
             ]  # fmt: skip
-            rows.append({"status": source.value, "label": source.label,
-                         "name": bound.html_name, "cells": cells})  # fmt: skip
+            rows.append({"status": source.value, "label": source.label, "name": bound.html_name,
+                         "cells": cells, "errors": bound.errors})  # fmt: skip
         return rows
 
 
@@ -130,8 +130,10 @@ class CaseTypeChoiceField(forms.ModelChoiceField):
 def caseworker_queryset(office: Office) -> QuerySet[Membership]:
     """Active staff who may work on cases, as a queryset (queries.caseworkers is a list)."""
     ids = [member.pk for member in queries.caseworkers(office)]
-    return Membership.objects.filter(pk__in=ids).select_related("user").order_by(
-        "user__full_name", "user__email"
+    return (
+        Membership.objects.filter(pk__in=ids)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
     )
 
 

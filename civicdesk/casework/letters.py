@@ -65,7 +65,10 @@ GROUPS = {
 }
 
 _FIELDS: tuple[tuple[str, str | Promise], ...] = (
-    ("constituent.full_name", gettext_lazy("Full name with prefix and suffix: “Mr. John A. Smith Jr.”")),  # fmt: skip
+    (
+        "constituent.full_name",
+        gettext_lazy("Full name with prefix and suffix: “Mr. John A. Smith Jr.”"),
+    ),
     ("constituent.first_name", gettext_lazy("First name, or the name they prefer to be called")),
     ("constituent.last_name", gettext_lazy("Last name")),
     ("constituent.salutation", gettext_lazy("Their salutation, else “Dear <prefix> <last name>”")),
@@ -131,14 +134,18 @@ def check_merge_fields(text: str, *, part: str) -> None:
     rest = FIELD.sub("", text or "")
     if "{%" in rest:
         raise MergeFieldError(
-            _("Letters take merge fields only, like {{ case.reference }}: “{% … %}” "
-              "instructions are not supported."),  # fmt: skip
+            _(
+                "Letters take merge fields only, like {{ case.reference }}: “{% … %}” "
+                "instructions are not supported."
+            ),
             part=part,
         )
     if "{{" in rest or "}}" in rest:
         raise MergeFieldError(
-            _("A merge field is not closed: write it as {{ case.reference }}, with two braces "
-              "on each side."),  # fmt: skip
+            _(
+                "A merge field is not closed: write it as {{ case.reference }}, with two braces "
+                "on each side."
+            ),
             part=part,
         )
 

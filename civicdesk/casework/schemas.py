@@ -40,7 +40,9 @@ class CaseNamedRefOut(Schema):
     name: str
 
 
-class CasePartyOut(CasePersonRefOut):
+class CasePartyOut(Schema):
+    id: int
+    display_name: str
     role: str = Field(description="primary (the constituent), family or other.")
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicdesk.accounts import queries as accounts_queries
+from civicdesk.casework import queries as casework_queries
 from civicdesk.constituents import queries as constituents_queries
 from civicdesk.jobs import queries as jobs_queries
 
@@ -77,7 +78,25 @@ def people_hits(member, text: str) -> HitGroup | None:
     return HitGroup(_("People"), "person-vcard", hits)
 
 
-PROVIDERS: list[Callable] = [people_hits, staff_hits, job_hits]
+def case_hits(member, text: str) -> HitGroup | None:
+    """Cases by reference ("C-1042" or "1042"), subject or constituent: those the member may
+    see (a sensitive case of someone else never shows, not even its subject)."""
+    if not member.can("case.view"):
+        return None
+    flt = casework_queries.CaseFilter(text=text)
+    page = casework_queries.case_list(member, flt, limit=8)
+    hits = [
+        Hit(
+            f"{case.reference} {case.subject}",
+            reverse("casework:case-detail", args=[case.pk]),
+            f"{case.primary_person.display_name} · {case.get_status_display()}",
+        )
+        for case in page.items
+    ]
+    return HitGroup(_("Cases"), "briefcase", hits)
+
+
+PROVIDERS: list[Callable] = [people_hits, case_hits, staff_hits, job_hits]
 
 
 def search(member, text: str) -> list[HitGroup]:

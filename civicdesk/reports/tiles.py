@@ -135,8 +135,49 @@ def people_tile(member) -> Tile | None:
     return Tile(_("People"), "person-vcard", url, count=count, caption=caption)
 
 
+def my_work_tile(member) -> Tile | None:
+    """The member's to-dos due today or overdue; red while anything is overdue. Left out
+    until the office has a case (a new office has nothing to do yet)."""
+    from civicdesk.casework import stats
+
+    if not member.can("case.view") or not stats.case_counts(member).total:
+        return None
+    work = stats.work_counts(member)
+    if work.overdue:
+        tone = "danger"
+        caption = ngettext("%(n)s overdue", "%(n)s overdue", work.overdue) % {"n": work.overdue}
+        if work.due_today:
+            caption += ", " + _("%(n)s due today") % {"n": work.due_today}
+    else:
+        tone = "warning" if work.due_today else "primary"
+        caption = _("due today") if work.due_today else _("nothing due today")
+    return Tile(
+        _("My work"), "list-check", reverse("casework:my-work"),
+        count=work.due_now, caption=caption, tone=tone,
+    )  # fmt: skip
+
+
+def open_cases_tile(member) -> Tile | None:
+    """Open cases the member may see, and how many of them nobody has taken."""
+    from civicdesk.casework import stats
+
+    if not member.can("case.view"):
+        return None
+    counts = stats.case_counts(member)
+    if not counts.total:
+        return None
+    caption = ngettext("%(n)s unassigned", "%(n)s unassigned", counts.unassigned) % {
+        "n": counts.unassigned
+    }
+    return Tile(
+        _("Open cases"), "folder2-open", reverse("casework:case-list"),
+        count=counts.open, caption=caption,
+    )  # fmt: skip
+
+
 TILES: list[Callable] = [staff_tile, office_profile_tile, mfa_tile, jobs_tile, audit_tile, api_tile]
 TILES.append(people_tile)
+TILES += [my_work_tile, open_cases_tile]
 
 
 def tiles_for(member) -> tuple[list[Tile], list[Tile]]:

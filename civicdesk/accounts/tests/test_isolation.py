@@ -348,7 +348,7 @@ def test_every_route_finds_the_own_offices_objects(web, adam, ward1_side, ward2_
 def test_secret_links_are_public_and_a_wrong_secret_is_404(client, ward2_objects):
     secret_routes = [r for r in project_routes() if SECRET_PARAMS & set(r.params)]
 
-    assert [r.name for r in secret_routes] == ["accounts:accept-invitation"]
+    assert [r.name for r in secret_routes] == ["accounts:accept-invitation", "casework:status-page"]
     for route in secret_routes:
         assert policy_of(route.callback) == "public"
         url = reverse(route.name, kwargs=dict.fromkeys(route.params, "not-the-secret"))

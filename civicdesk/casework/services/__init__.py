@@ -4,6 +4,8 @@ offers in its `__all__`."""
 
 from .cases import *  # noqa: F403
 from .cases import __all__ as _cases
+from .config import *  # noqa: F403
+from .config import __all__ as _config
 from .documents import *  # noqa: F403
 from .documents import __all__ as _documents
 from .emails import *  # noqa: F403
@@ -15,4 +17,4 @@ from .links import __all__ as _links
 from .releases import *  # noqa: F403
 from .releases import __all__ as _releases
 
-__all__ = [*_cases, *_documents, *_emails, *_letters, *_links, *_releases]
+__all__ = [*_cases, *_config, *_documents, *_emails, *_letters, *_links, *_releases]

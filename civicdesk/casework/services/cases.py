@@ -708,11 +708,13 @@ def update_case_type(
             raise CaseRefused(
                 _("There is already a case type called “%(name)s”.") % {"name": fields["name"]}
             )
+    # Validate before touching the object: a refusal leaves the caller's instance as it was.
+    workflow = _clean_transitions(transitions) if transitions is not None else None
     for key, value in fields.items():
         if key in TYPE_FIELDS:
             setattr(case_type, key, value)
-    if transitions is not None:
-        case_type.transitions = _clean_transitions(transitions)
+    if workflow is not None:
+        case_type.transitions = workflow
     case_type.save()
     changes = audit.changes_between(
         before, audit.snapshot(case_type, (*TYPE_FIELDS, "transitions"))
@@ -753,7 +755,10 @@ def save_template(
     if clash.exists():
         raise CaseRefused(_("This case type already has a template called “%(name)s”.")
                           % {"name": name})  # fmt: skip
-    clean_steps = [(text(t)[:200], k, int(d)) for t, k, d in steps if text(t)]
+    try:
+        clean_steps = [(text(t)[:200], k, int(d)) for t, k, d in steps if text(t)]
+    except (TypeError, ValueError):
+        raise CaseRefused(_("A step's days must be a whole number.")) from None
     for _title, kind, days in clean_steps:
         if kind not in ActionKind.values:
             raise CaseRefused(_("“%(value)s” is not a kind of action.") % {"value": kind})

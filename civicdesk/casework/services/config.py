@@ -22,7 +22,7 @@ def _update(days: int, kind: str = K.EMAIL) -> tuple:
 
 
 # The case types most district offices handle, each with the template its work usually follows.
-# Steps are (title, kind, due after N days); agencies that need written consent come first.
+# Steps are (title, kind, due after N days); where a release is needed, getting it comes first.
 STARTER_CASE_TYPES: list[dict] = [
     {
         "name": gettext_lazy("Veterans benefits"),
@@ -119,6 +119,7 @@ def seed_case_types(office: Office, *, by: Membership | None) -> list[CaseType]:
     workflow. A type whose name the office already uses is left alone, so running it again
     creates nothing. Returns the types created."""
     require(by, "casetype.manage", office.pk)
+    Office.objects.select_for_update().filter(pk=office.pk).first()  # two clicks seed once
     taken = {name.lower() for name in CaseType.objects.filter(office=office)
              .values_list("name", flat=True)}  # fmt: skip
     created = []

@@ -123,5 +123,13 @@ OBJECT_MAKERS = {
     "letter_template_id": _letter_template,
 }
 
-# Bodies of the casework API operations that need one, by operation function name.
-API_BODIES: dict = {}
+# Bodies of the casework API operations that need one, by operation function name: valid ones,
+# so that Ward 1's own objects get an answer other than 404/422 and Ward 2's get 404 only
+# because the case is another office's.
+API_BODIES = {
+    "update_case": lambda side, made: {"version": made["case_id"].version, "subject": "Walked"},
+    "change_case_status": lambda side, made: {"status": "waiting_constituent"},
+    "assign_case": lambda side, made: {"assignee_id": side.staff.pk},
+    "add_case_action": lambda side, made: {"kind": "note", "subject": "Walked"},
+    "apply_case_template": lambda side, made: {"template_id": _template(side, made).pk},
+}

@@ -80,6 +80,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         page = queries.case_list(member, flt, limit=PAGE_SIZE)
     counts = queries.queue_counts(member)
     params = {k: v for k, v in request.GET.items() if k not in ("after", "queue") and v}
+    here = reverse("casework:case-list")
     tabs = [
         {
             "key": key,
@@ -92,7 +93,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     ]
     next_url = ""
     if page.next_cursor:
-        next_url = "?" + urlencode({**params, "queue": flt.queue, "after": page.next_cursor})
+        next_url = f"{here}?{urlencode({**params, 'queue': flt.queue, 'after': page.next_cursor})}"
     context = {
         "form": form,
         "flt": flt,

@@ -12,13 +12,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.models import Office
+from civicdesk.casework import queries, services
+from civicdesk.casework.config_forms import CaseTemplateForm, CaseTypeForm, StepsEditor, TeamForm
+from civicdesk.casework.models import OPEN_STATUSES, Case, CaseTemplate, CaseType, Team
+from civicdesk.casework.services.config import delete_template, seed_case_types
 from civicdesk.core.access import get_for_member, require_member
 from civicdesk.core.errors import DomainError
-
-from .. import queries, services
-from ..config_forms import CaseTemplateForm, CaseTypeForm, StepsEditor, TeamForm
-from ..models import OPEN_STATUSES, Case, CaseTemplate, CaseType, Team
-from ..services.config import delete_template, seed_case_types
 
 MANAGE = "casetype.manage"
 
@@ -145,7 +144,9 @@ def _template_form(request: HttpRequest, template: CaseTemplate | None) -> HttpR
                 messages.success(request, _("Template “%(name)s” saved.") % {"name": saved})
                 return redirect("casework:config-templates")
     elif template is not None:
-        form = CaseTemplateForm(initial=CaseTemplateForm.initial_for(template), office=member.office)
+        form = CaseTemplateForm(
+            initial=CaseTemplateForm.initial_for(template), office=member.office
+        )
         steps = StepsEditor(steps=template.steps.all())
     else:
         wanted = request.GET.get("case_type", "")
@@ -240,8 +241,11 @@ urlpatterns = [
     path("settings/templates/", template_list, name="config-templates"),
     path("settings/templates/new/", template_new, name="config-template-new"),
     path("settings/templates/<int:template_id>/", template_edit, name="config-template-edit"),
-    path("settings/templates/<int:template_id>/delete/", template_delete,
-         name="config-template-delete"),  # fmt: skip
+    path(
+        "settings/templates/<int:template_id>/delete/",
+        template_delete,
+        name="config-template-delete",
+    ),  # fmt: skip
     path("settings/teams/", team_list, name="config-teams"),
     path("settings/teams/new/", team_new, name="config-team-new"),
     path("settings/teams/<int:team_id>/", team_edit, name="config-team-edit"),
