@@ -26,7 +26,7 @@ from civicdesk.core.errors import DomainError
 
 from . import queries, services
 from .errors import UploadRefused
-from .models import Case, CaseAction, CaseDocument, CaseTemplate, CaseType, Team
+from .models import ActionState, Case, CaseAction, CaseDocument, CaseTemplate, CaseType, Team
 from .schemas import (
     CaseActionCompleteIn,
     CaseActionIn,
@@ -122,10 +122,15 @@ def _case_detail(case: Case) -> dict[str, Any]:
         "template_id": case.template_id,
         "created_at": case.created_at,
         "people": [
-            {"id": party.person_id, "display_name": str(party.person.display_name),
-             "role": party.role}
-            for party in case.parties.select_related("person").order_by("-role", "person__sort_name")
-        ],  # fmt: skip
+            {
+                "id": party.person_id,
+                "display_name": str(party.person.display_name),
+                "role": party.role,
+            }
+            for party in case.parties.select_related("person").order_by(
+                "-role", "person__sort_name"
+            )
+        ],
         "tags": [
             {"id": link.tag_id, "name": link.tag.name, "path": link.tag.path}
             for link in case.tag_links.select_related("tag").order_by("tag__path")
@@ -142,9 +147,13 @@ def _case_detail(case: Case) -> dict[str, Any]:
     }
 
 
-def _changed(member: Membership, case_id: int) -> dict[str, Any]:
-    """The case as it is after a change, for the answer (not audited again as a view)."""
-    return _case_detail(queries.case_for_change(member, case_id, need="case.view"))
+def _changed(case: Case) -> dict[str, Any]:
+    """The case as a change left it, for the answer. Read again past the visibility rule: a
+    caseworker who just gave their sensitive case away still gets the answer to the change."""
+    fresh = Case.objects.select_related(
+        "case_type", "assignee__user", "team", "agency", "agency_contact", "primary_person"
+    ).get(pk=case.pk)
+    return _case_detail(fresh)
 
 
 def _action_of(case: Case, action_id: int) -> CaseAction:
@@ -208,7 +217,7 @@ def open_case(request, payload: CaseIn):
         due_on=payload.due_on,
         tag_ids=payload.tag_ids,
     )
-    return Status(201, _changed(request.auth, case.pk))
+    return Status(201, _changed(case))
 
 
 # Before /cases/{case_id}: Django would take "bulk-assign" for a case id and answer 405.
@@ -246,7 +255,7 @@ def update_case(request, case_id: int, payload: CasePatch):
     fields = {k: v for k, v in sent.items() if k not in REFERENCES}
     fields.update(_rows(request.auth, sent))
     services.update_case(case, by=request.auth, version=version, fields=fields, tag_ids=tag_ids)
-    return _changed(request.auth, case_id)
+    return _changed(case)
 
 
 @router.post("/cases/{case_id}/status", response={200: CaseDetailOut, **REFUSALS})
@@ -257,7 +266,7 @@ def change_case_status(request, case_id: int, payload: CaseStatusIn):
     privacy release, 409 `privacy_release_required`."""
     case = queries.case_for_change(request.auth, case_id)
     services.change_status(case, by=request.auth, **payload.dict())
-    return _changed(request.auth, case_id)
+    return _changed(case)
 
 
 @router.post("/cases/{case_id}/assign", response={200: CaseDetailOut, **REFUSALS})
@@ -266,7 +275,7 @@ def assign_case(request, case_id: int, payload: CaseAssignIn):
     """Give the case to a staff member and/or a team's queue; its open to-dos follow."""
     case = queries.case_for_change(request.auth, case_id, need="case.assign")
     services.assign_case(case, by=request.auth, **_rows(request.auth, payload.dict()))
-    return _changed(request.auth, case_id)
+    return _changed(case)
 
 
 @router.post("/cases/{case_id}/apply-template", response={200: list[CaseActionOut], **REFUSALS})
@@ -285,7 +294,7 @@ def apply_case_template(request, case_id: int, payload: CaseTemplateApplyIn):
 @router.get("/cases/{case_id}/actions", response=list[CaseActionOut])
 @needs("case.view")
 @paginate(CursorPagination, ordering=("-at", "-id"))
-def list_case_actions(request, case_id: int, state: str | None = None):
+def list_case_actions(request, case_id: int, state: ActionState | None = None):
     """The case's history and its to-dos, newest first (a to-do counts from when it was
     planned). `state`: planned, done or cancelled. Audited as a view of the case."""
     actions = _actions(queries.get_case(request.auth, case_id))
@@ -328,7 +337,9 @@ def add_case_action(request, case_id: int, payload: CaseActionIn):
 def complete_case_action(request, case_id: int, action_id: int, payload: CaseActionCompleteIn):
     """Tick a to-do off, or cancel it; doing it twice answers 409."""
     case = queries.case_for_change(request.auth, case_id)
-    action = services.complete_action(_action_of(case, action_id), by=request.auth, **payload.dict())
+    action = services.complete_action(
+        _action_of(case, action_id), by=request.auth, **payload.dict()
+    )
     return _action_of(case, action.pk)
 
 
@@ -349,7 +360,7 @@ def list_case_attachments(request, case_id: int):
 @router.post("/cases/{case_id}/attachments", response={201: CaseDocumentOut, **REFUSALS})
 @needs("case.edit")
 def add_case_attachment(
-    request, case_id: int, file: UploadedFile | None = File(None), is_public: bool = Form(False)
+    request, case_id: int, file: File[UploadedFile | None] = None, is_public: Form[bool] = False
 ):
     """Attach a file (multipart: `file`, `is_public`). Too large, of a type the office does not
     take, or refused by the scanner: 400 `upload_refused`, saying why."""

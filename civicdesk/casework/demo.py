@@ -15,8 +15,10 @@ Deterministic for a seed: the same seed gives the same cases (dates count back f
 """
 
 import contextlib
+import functools
 import json
 import math
+import operator
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
@@ -46,7 +48,6 @@ from civicdesk.constituents.models import (
     Person,
     Relationship,
 )
-from civicdesk.constituents.validation import EmailIn, PhoneIn
 from civicdesk.tags.models import Tag
 
 from . import services
@@ -85,38 +86,37 @@ class AgencySpec:
     code: str  # prefix of the agency's own reference numbers
     domain: str
     address: str
-    contact: tuple[str, str, str] = ("", "", "")  # first name, last name, title
+    liaison: str = ""  # the title of its contact for elected offices, if it has one
 
 
 AGENCIES = [
     AgencySpec("U.S. Department of Veterans Affairs", "VA", "va.example.gov",
-               "810 Vermont Ave NW\nWashington, DC 20420",
-               ("Denise", "Whitfield", "Congressional liaison")),
+               "810 Vermont Ave NW\nWashington, DC 20420", "Congressional liaison"),
     AgencySpec("Social Security Administration", "SSA", "ssa.example.gov",
-               "2100 M St NW\nWashington, DC 20037", ("Gary", "Lindqvist", "Public affairs specialist")),
+               "2100 M St NW\nWashington, DC 20037", "Public affairs specialist"),
     AgencySpec("U.S. Citizenship and Immigration Services", "IOE", "uscis.example.gov",
-               "20 Massachusetts Ave NW\nWashington, DC 20529", ("Rosa", "Delgado", "Congressional liaison")),
+               "20 Massachusetts Ave NW\nWashington, DC 20529", "Congressional liaison"),
     AgencySpec("U.S. Department of State, Passport Services", "PPT", "passports.example.gov",
-               "600 19th St NW\nWashington, DC 20431", ("Alan", "Brewster", "Liaison officer")),
+               "600 19th St NW\nWashington, DC 20431", "Liaison officer"),
     AgencySpec("DC Housing Authority", "DCHA", "dcha.example.gov",
-               "1133 N Capitol St NE\nWashington, DC 20002", ("Tamika", "Jefferson", "Ombudsman")),
+               "1133 N Capitol St NE\nWashington, DC 20002", "Ombudsman"),
     AgencySpec("Department of Housing and Community Development", "DHCD", "dhcd.example.gov",
                "1800 Martin Luther King Jr Ave SE\nWashington, DC 20020"),
     AgencySpec("Pepco", "PEP", "pepco.example.com", "701 9th St NW\nWashington, DC 20001",
-               ("Brian", "Kessler", "Government relations manager")),
+               "Government relations manager"),
     AgencySpec("Washington Gas", "WG", "washgas.example.com", "1000 Maine Ave SW\nWashington, DC 20024",
-               ("Olga", "Petrenko", "Customer advocate")),
+               "Customer advocate"),
     AgencySpec("DC Water", "DCW", "dcwater.example.gov", "1385 Canal St SE\nWashington, DC 20003"),
     AgencySpec("District Department of Transportation", "DDOT", "ddot.example.gov",
                "250 M St SE\nWashington, DC 20003"),
     AgencySpec("Department of Public Works", "DPW", "dpw.example.gov",
                "2000 14th St NW\nWashington, DC 20009"),
     AgencySpec("Department of Buildings", "DOB", "dob.example.gov",
-               "1100 4th St SW\nWashington, DC 20024", ("Kevin", "Osei", "Inspections supervisor")),
+               "1100 4th St SW\nWashington, DC 20024", "Inspections supervisor"),
     AgencySpec("DC Health", "DOH", "dchealth.example.gov", "899 N Capitol St NE\nWashington, DC 20002",
-               ("Priscilla", "Vance", "Community liaison")),
+               "Community liaison"),
     AgencySpec("Department of Health Care Finance", "DHCF", "dhcf.example.gov",
-               "441 4th St NW\nWashington, DC 20001", ("Samir", "Haddad", "Medicaid ombudsman")),
+               "441 4th St NW\nWashington, DC 20001", "Medicaid ombudsman"),
 ]  # fmt: skip
 AGENCY_CODES = {agency.name: agency.code for agency in AGENCIES}
 
@@ -324,7 +324,7 @@ PRIORITIES = [
     (CasePriority.URGENT, 6),
 ]  # fmt: skip
 URGENT_WORDS = ("Eviction", "Disconnection", "No heat", "shut off", "urgent")
-ROUNDS = [(1, 62), (2, 30), (3, 8)]
+ROUNDS = [(1, 70), (2, 25), (3, 5)]
 
 
 class _Now(Exception):
@@ -332,8 +332,18 @@ class _Now(Exception):
 
 
 def _weighted(rng: random.Random, pairs: Iterable[tuple[Any, float]]) -> Any:
-    items = list(pairs)
-    return rng.choices([v for v, _ in items], weights=[w for _, w in items])[0]
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _label(status: str) -> str:
+    """A status's name as the history shows it."""
+    return _labels(status, translation.get_language())
+
+
+@functools.cache
+def _labels(status: str, language: str | None) -> str:
+    return str(CaseStatus(status).label)  # looked up once: gettext is slow in a loop
 
 
 @dataclass
@@ -393,17 +403,20 @@ class _Story:
         moment = time(self.rng.randint(8, 17), self.rng.choice((0, 5, 15, 20, 30, 40, 45, 50)))
         self.t = datetime.combine(day, moment, tzinfo=self.tz)
 
+    def assign(self, member: Membership, team: Team, *, by: Membership | None) -> None:
+        """A reassignment as assign_case writes it; the case's ticklers follow it."""
+        old = self.owner.pk if self.owner else None
+        self.add(ActionKind.ASSIGNMENT, f"Assigned to {member.user.display_name} ({team.name})",
+                 by=by or member, details={"assignee": [old, member.pk], "team": [team.pk, team.pk]})  # fmt: skip
+        self.owner = member
+
     def move(self, new: str, *, note: str = "", resolution: str = "", public: bool = True) -> None:
         """A status change as change_status writes it; skipped if the workflow forbids it."""
         old = self.status
         if new == old or new not in self.case_type.next_statuses(old):
             return
         is_reopen = old in CLOSED_STATUSES and new not in CLOSED_STATUSES
-        subject = (
-            "Case reopened"
-            if is_reopen
-            else f"Status: {CaseStatus(old).label} → {CaseStatus(new).label}"
-        )
+        subject = "Case reopened" if is_reopen else f"Status: {_label(old)} → {_label(new)}"
         body = "\n\n".join(part for part in (note, resolution) if part)
         self.add(
             ActionKind.STATUS_CHANGE,
@@ -445,38 +458,25 @@ class _Setup:
 
 
 def _agencies(
-    office: Office, rng: random.Random
+    office: Office, rng: random.Random, pool: list[_Person]
 ) -> tuple[dict[str, Organization], dict[int, list[int]]]:
-    """The agencies of the directory the cases go to, each with a liaison; existing ones (the
-    demo people's) are reused by name."""
+    """The agencies the cases go to, with their liaisons (agency id → person ids). Those the
+    office has (the demo people's) are kept; a new one gets one of the people as its liaison."""
     existing = {o.name: o for o in Organization.objects.for_office(office)}
     agencies = {}
     for spec in AGENCIES:
         org = existing.get(spec.name)
         if org is None:
             org = constituent_services.create_organization(
-                office,
-                by=None,
-                fields={
-                    "name": spec.name,
-                    "kind": OrganizationKind.AGENCY,
-                    "email": f"liaison@{spec.domain}",
-                    "phone": f"+1202555{rng.randint(100, 199):04d}",
-                    "website": f"https://{spec.domain}/",
-                    "address": spec.address,
-                },
-            )
-            first, last, title = spec.contact
-            if first:
-                contact = constituent_services.create_person(
-                    office,
-                    by=None,
-                    fields={"first_name": first, "last_name": last},
-                    emails=[EmailIn(f"{first}.{last}@{spec.domain}".lower(), kind="work")],
-                    phones=[PhoneIn(f"+1202555{rng.randint(100, 199):04d}", kind="work")],
-                )
+                office, by=None,
+                fields={"name": spec.name, "kind": OrganizationKind.AGENCY,
+                        "email": f"liaison@{spec.domain}", "phone": f"+1202555{rng.randint(100, 199):04d}",
+                        "website": f"https://{spec.domain}/", "address": spec.address},
+            )  # fmt: skip
+            if spec.liaison and pool:
+                liaison = Person.objects.get(pk=rng.choice(pool).pk)
                 constituent_services.add_relationship(
-                    contact, by=None, kind="employee", organization=org, title=title
+                    liaison, by=None, kind="employee", organization=org, title=spec.liaison
                 )
         agencies[spec.name] = org
     contacts: dict[int, list[int]] = defaultdict(list)
@@ -614,9 +614,10 @@ def _setup(
     teams = _teams(office, workers, managers)
     types = _case_types(office, teams)
     _letters(office)
-    agencies, contacts = _agencies(office, rng)
+    pool = _people(office, people)
+    agencies, contacts = _agencies(office, rng, pool)
     liaisons = {pk for ids in contacts.values() for pk in ids}
-    pool = [p for p in _people(office, people) if p.pk not in liaisons]
+    pool = [p for p in pool if p.pk not in liaisons]  # they call about others' cases
     households: dict[int, list[int]] = defaultdict(list)
     for person in pool:
         if person.household_id is not None:
@@ -667,6 +668,7 @@ def _tell(
     who: _Person,
     agency: Organization | None,
     *,
+    subject: str,
     template: CaseTemplate | None,
     intake: Membership | None,
     manager: Membership | None,
@@ -686,7 +688,7 @@ def _tell(
         kind,
         INTAKE_SUBJECTS[kind].format(first=first),
         by=intake,
-        body=rng.choice(spec.subjects).format(address=who.address, street=who.street),
+        body=f"{subject}.",
     )
     story.wait(0, 0)
     if template is not None:
@@ -700,13 +702,7 @@ def _tell(
         )
     if story.owner is None:  # waited in the team's queue until someone took it
         story.wait(1, 4)
-        story.owner = reassign_to
-        story.add(
-            ActionKind.ASSIGNMENT,
-            f"Assigned to {_name(story.owner)} ({team.name})",
-            by=manager or story.owner,
-            details={"assignee": [None, story.owner.pk], "team": [team.pk, team.pk]},
-        )
+        story.assign(reassign_to, team, by=manager)
         reassign_to = None
     for round_ in range(rounds):
         if spec.needs_privacy_release and story.released_on is None:
@@ -749,16 +745,7 @@ def _tell(
         story.add(ActionKind.AGENCY_REPLY, f"{where} replied", body=rng.choice(spec.replies))
         if reassign_to is not None and rng.random() < 0.5:
             story.wait(0, 3)
-            old, story.owner = story.owner, reassign_to
-            story.add(
-                ActionKind.ASSIGNMENT,
-                f"Assigned to {_name(story.owner)} ({team.name})",
-                by=manager or story.owner,
-                details={
-                    "assignee": [old.pk if old else None, story.owner.pk],
-                    "team": [team.pk, team.pk],
-                },
-            )
+            story.assign(reassign_to, team, by=manager)
             reassign_to = None
         if round_ == rounds - 1:
             break
@@ -795,10 +782,6 @@ def _tell(
         story.move(CaseStatus.RESOLVED, resolution=rng.choice(spec.resolutions))
 
 
-def _name(member: Membership | None) -> str:
-    return member.user.display_name if member is not None else "nobody"
-
-
 def _todos(
     rng: random.Random, setup: _Setup, story: _Story, spec: TypeSpec, who: _Person,
     agency: Organization, template: CaseTemplate | None,
@@ -816,8 +799,9 @@ def _todos(
             (ActionKind.CALL, f"Remind {who.first} to send the papers"),
             (ActionKind.DOCUMENT, f"Get the document: {spec.documents[0]}")],
     }[story.status]  # fmt: skip
-    if template is not None:
-        choices += setup.steps.get(template.pk, [])
+    if template is not None:  # the template's steps not done yet
+        done = {e.kind for e in story.events}
+        choices += [step for step in setup.steps.get(template.pk, []) if step[0] not in done]
     last = story.events[-1]
     howmany = min(len(choices), _weighted(rng, [(0, 15), (1, 50), (2, 25), (3, 10)]))
     return [
@@ -840,7 +824,7 @@ def _opened_at(rng: random.Random, today: date, tz: ZoneInfo) -> datetime:
 
 def _story(
     setup: _Setup, rng: random.Random, spec: TypeSpec, case_type: CaseType, who: _Person,
-    agency: Organization, *, template: CaseTemplate | None, opened_at: datetime,
+    agency: Organization, *, subject: str, template: CaseTemplate | None, opened_at: datetime,
     cutoff: datetime,
 ) -> _Story:  # fmt: skip
     """The case's history up to today, at most MAX_ACTIONS long."""
@@ -857,7 +841,7 @@ def _story(
         story = _Story(rng=rng, tz=opened_at.tzinfo, cutoff=cutoff, case_type=case_type,
                        t=opened_at, owner=owner)  # fmt: skip
         with contextlib.suppress(_Now):  # the story reached today: the case stays as it is
-            _tell(story, spec, who, agency, template=template, intake=intake,
+            _tell(story, spec, who, agency, subject=subject, template=template, intake=intake,
                   manager=setup.manager, reassign_to=reassign_to, team=team, rounds=rounds,
                   reopen=reopen)  # fmt: skip
         while len(story.events) > MAX_ACTIONS and any(e.optional for e in story.events):
@@ -875,11 +859,11 @@ def _make_case(
     agency = setup.agencies[_weighted(rng, spec.agencies)]
     applied = template if rng.random() < 0.45 else None
     opened_at = _opened_at(rng, today, tz)
-    story = _story(setup, rng, spec, case_type, who, agency, template=applied,
-                   opened_at=opened_at, cutoff=cutoff)  # fmt: skip
     subject = rng.choice(spec.subjects).format(
         address=who.address or "the building", street=who.street or "the street"
     )
+    story = _story(setup, rng, spec, case_type, who, agency, subject=subject, template=applied,
+                   opened_at=opened_at, cutoff=cutoff)  # fmt: skip
     priority = _weighted(rng, PRIORITIES)
     if any(word.lower() in subject.lower() for word in URGENT_WORDS):
         priority = _weighted(rng, [(CasePriority.HIGH, 1), (CasePriority.URGENT, 1)])
@@ -926,7 +910,7 @@ def _converter(field: models.Field, *, is_pg: bool) -> Callable[[Any], Any] | No
     if is_pg:
         return None  # psycopg writes dates and aware datetimes as PostgreSQL reads them
     if isinstance(field, models.DateTimeField):  # SQLite: naive UTC text, as Django stores it
-        return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
+        return lambda v: None if v is None else v.astimezone(UTC).isoformat(" ")[:-6]
     if isinstance(field, models.DateField):
         return lambda v: None if v is None else v.isoformat()
     return None
@@ -947,14 +931,15 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         next_id = (cursor.fetchone()[0] or 0) + 1
     for row in rows:
         row["id"], next_id = next_id, next_id + 1
-    columns = [(f.attname, f.get_default(), _converter(f, is_pg=is_pg)) for f in fields]
-    values = [
-        tuple(
-            (convert(row.get(name, default)) if convert else row.get(name, default))
-            for name, default, convert in columns
-        )
-        for row in rows
-    ]
+    defaults = {f.attname: f.get_default() for f in fields}
+    row_values = operator.itemgetter(*defaults)
+    converters = [(at, c) for at, f in enumerate(fields) if (c := _converter(f, is_pg=is_pg))]
+    values = []
+    for row in rows:
+        value = list(row_values({**defaults, **row}))
+        for at, convert in converters:
+            value[at] = convert(value[at])
+        values.append(value)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         if is_pg:
@@ -1078,7 +1063,7 @@ def _timeline(m: _Case) -> list[dict[str, Any]]:
         for person_id in (m.person.pk, *m.family)
     ]  # fmt: skip
     for at, status in m.story.finishes:
-        label = CaseStatus(status).label.lower()
+        label = _label(status).lower()
         entries.append({
             **common, "person_id": m.person.pk, "occurred_at": at,
             "subject": hidden or f"Case {reference} {label}", "logged_by_id": m.row["assignee_id"],

@@ -52,7 +52,7 @@ class CaseEmailForm(StyledFormMixin, forms.Form):
         label=_("To"), choices=LetterRecipient.choices, widget=forms.RadioSelect
     )
     # A plain text field: the service checks the address and says clearly what is wrong.
-    to = forms.CharField(label=_("Email address"), max_length=320)
+    to = forms.CharField(label=_("Email address"), max_length=320, widget=forms.EmailInput)
     subject = forms.CharField(
         label=_("Subject"),
         max_length=240,

@@ -303,6 +303,12 @@ def letter_date(letter: CaseLetter) -> dt.date:
     return timezone.localtime(letter.sent_at, zoneinfo.ZoneInfo(office.time_zone)).date()
 
 
+def _re_line(subject: str, reference: str) -> str:
+    if re.search(rf"\b{re.escape(reference)}\b", subject):  # "Your case C-12": said once
+        return _("Re: %(subject)s") % {"subject": subject}
+    return _("Re: %(subject)s (%(reference)s)") % {"subject": subject, "reference": reference}
+
+
 def letter_layout(letter: CaseLetter) -> LetterLayout:
     office, case = letter.office, letter.case
     staff = letter_staff(case, letter.by)
@@ -312,8 +318,7 @@ def letter_layout(letter: CaseLetter) -> LetterLayout:
         office_lines=[line.strip() for line in office.address.splitlines() if line.strip()],
         date_text=long_date(letter_date(letter)),
         addressee_lines=[line for line in clean_text(letter.addressee).split("\n") if line],
-        re_line=_("Re: %(subject)s (%(reference)s)")
-        % {"subject": letter.subject, "reference": case.reference},
+        re_line=_re_line(letter.subject, case.reference),
         paragraphs=paragraphs(letter.body),
         closing=_("Sincerely,"),
         signature_lines=[*signature, office.name],

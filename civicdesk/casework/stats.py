@@ -340,6 +340,7 @@ class BoardColumn:
     title: str
     total: int
     cards: list[Case] = field(default_factory=list)
+    more_url: str = ""  # the case list with every case of the column (set by the page)
 
     @property
     def more(self) -> int:
@@ -432,9 +433,7 @@ def export_cases(member: Membership) -> tuple[int, Iterator[list[object]]]:
         raise PermissionDenied
     office = member.office
     ids = list(visible_cases(member).order_by("number").values_list("pk", flat=True))
-    audit.record(
-        member, "case.exported", None, office=office, changes={"rows": [None, len(ids)]}
-    )
+    audit.record(member, "case.exported", None, office=office, changes={"rows": [None, len(ids)]})
     today = local_today(office)
 
     def rows() -> Iterator[list[object]]:

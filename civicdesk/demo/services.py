@@ -1,11 +1,12 @@
 """Build a deterministic demo office: the same seed gives the same office, staff and history."""
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from civicdesk.accounts.models import Office, OfficeKind
+from civicdesk.accounts.models import Membership, Office, OfficeKind
 from civicdesk.accounts.permissions import Role
 from civicdesk.accounts.services import (
     add_member,
@@ -14,6 +15,7 @@ from civicdesk.accounts.services import (
     invite_member,
     update_office,
 )
+from civicdesk.casework.demo import build_demo_cases
 from civicdesk.constituents.demo import build_people
 from civicdesk.jobs.models import Job
 from civicdesk.jobs.services import claim_job, run_claimed_job
@@ -85,6 +87,7 @@ class DemoResult:
     office: Office
     staff_count: int
     people_count: int = 0
+    case_count: int = 0
 
 
 def _person(rng: random.Random, used: set[str]) -> tuple[str, str]:
@@ -97,10 +100,18 @@ def _person(rng: random.Random, used: set[str]) -> tuple[str, str]:
 
 
 @transaction.atomic
-def build_demo_office(*, seed: int, people: int = 20000) -> DemoResult:
+def build_demo_office(
+    *,
+    seed: int,
+    people: int = 20000,
+    cases: int | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> DemoResult:
     """A realistic office: a council member's staff with every role, a pending invitation,
-    an API token, `people` constituents on the DC wards (constituents/demo.py) and a verified
-    audit log. Later issues add cases and mail."""
+    an API token, `people` constituents on the DC wards (constituents/demo.py), `cases` cases
+    with their histories (casework/demo.py; by default one for every four people: 5,000) and a
+    verified audit log. `progress` is told of each part as it is built."""
+    say = progress or (lambda line: None)
     rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not secrets)
     template, kind, jurisdiction, tz = rng.choice(WARDS)
     official = rng.choice(LAST_NAMES)
@@ -130,10 +141,18 @@ def build_demo_office(*, seed: int, people: int = 20000) -> DemoResult:
     invite_member(office, email=invitee, role=Role.CASEWORKER, by=None, notify=False)
     create_api_token(manager, name="Website contact form", days=90)
     constituents = build_people(office, seed=seed, count=people)
+    say(f"  {constituents.people:,} people, {constituents.interactions:,} timeline entries")
+    casework = build_demo_cases(office, count=people // 4 if cases is None else cases, seed=seed)
+    say(f"  {casework.cases:,} cases, {casework.actions:,} actions, {casework.todos:,} to-dos")
     job = Job.objects.create(
         office=office, kind="audit.verify", title="Verify the audit log", started_by=manager
     )
     claimed = claim_job(job.pk)
     if claimed is not None:
         run_claimed_job(claimed)
-    return DemoResult(office=office, staff_count=len(members), people_count=constituents.people)
+    return DemoResult(
+        office=office,
+        staff_count=Membership.objects.for_office(office).count(),  # with the caseworkers added
+        people_count=constituents.people,
+        case_count=casework.cases,
+    )

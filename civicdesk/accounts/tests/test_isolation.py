@@ -289,13 +289,13 @@ def test_every_url_parameter_is_known_to_the_walk():
 
 def test_a_new_url_parameter_fails_the_walk():
     @require_member("dashboard.view")
-    def case_detail(request, case_id):
+    def widget_detail(request, widget_id):
         return HttpResponse()
 
-    routes = project_routes([path("cases/<int:case_id>/", case_detail, name="case-detail")])
+    routes = project_routes([path("widgets/<int:widget_id>/", widget_detail, name="widget-detail")])
 
     assert unknown_params(routes) == [
-        "cases/<int:case_id>/ (case-detail): the walk has no object for parameter 'case_id' "
+        "widgets/<int:widget_id>/ (widget-detail): the walk has no object for parameter 'widget_id' "
         "(add a maker to the app's tests/isolation.py)"
     ]
 
@@ -454,14 +454,14 @@ def test_every_api_operation_declares_a_policy_and_known_parameters():
 def test_an_api_operation_without_a_policy_fails_the_check():
     router = Router()
 
-    @router.get("/cases/{case_id}")
-    def get_case(request, case_id: int):
+    @router.get("/widgets/{widget_id}")
+    def get_widget(request, widget_id: int):
         return {}
 
     assert api_problems(operations_of(router.path_operations)) == [
-        "GET /cases/{case_id} (get_case) declares no access policy "
+        "GET /widgets/{widget_id} (get_widget) declares no access policy "
         "(require_member, login_only or public_view)",
-        "GET /cases/{case_id} (get_case): the walk has no object for parameter 'case_id' "
+        "GET /widgets/{widget_id} (get_widget): the walk has no object for parameter 'widget_id' "
         "(add a maker to the app's tests/isolation.py)",
     ]
 

@@ -270,6 +270,32 @@ def test_a_sensitive_case_shows_only_to_its_assignee_and_managers(
     assert secret.actions.count() == 1  # only "Case opened"
 
 
+def test_opening_a_sensitive_case_for_a_colleague_answers_with_the_case(
+    api, alice, bella, john, immigration
+):
+    response = post(api(alice), "/api/v1/cases", {
+        "person_id": john.pk, "case_type_id": immigration.pk, "subject": "Visa",
+        "assignee_id": bella.pk,
+    })  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["is_sensitive"], response.json()["assignee"]["id"]) == (True, bella.pk)
+    assert api(alice).get(f"/api/v1/cases/{response.json()['id']}").status_code == 404
+
+
+def test_giving_away_ones_sensitive_case_answers_with_the_case(
+    api, bella, alice, manny, ward1, john, immigration
+):
+    secret = services.open_case(ward1, by=manny, person=john, case_type=immigration,
+                                subject="Asylum", assignee=bella)  # fmt: skip
+
+    response = post(api(bella), f"/api/v1/cases/{secret.pk}/assign", {"assignee_id": alice.pk})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["assignee"] == {"id": alice.pk, "name": "Alice Alvarez"}
+    assert api(bella).get(f"/api/v1/cases/{secret.pk}").status_code == 404
+
+
 # ---------------------------------------------------------------- status and assignment
 
 
@@ -626,6 +652,12 @@ def test_a_volunteer_may_not_read_cases(api, victor, case):
     assert client.get(f"/api/v1/cases/{case.pk}").status_code == 403
     assert client.get("/api/v1/case-types").status_code == 403
     assert not AuditEvent.objects.filter(action="case.viewed").exists()
+
+
+def test_the_browser_session_works_too(web, alice, case):
+    response = web(alice).get(f"/api/v1/cases/{case.pk}")
+
+    assert (response.status_code, response.json()["reference"]) == (200, "C-1")
 
 
 def test_without_a_valid_token_the_api_answers_401(client, api, alice, case):

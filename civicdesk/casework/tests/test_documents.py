@@ -392,3 +392,36 @@ def test_a_privacy_releases_signed_form_cannot_be_removed(case, alice, settings)
         "cannot be removed."
     )
     assert (CaseDocument.objects.count(), len(stored_files(settings))) == (1, 1)
+
+
+# ---------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        ("checked_upload_max_mb", 0),
+        ("checked_upload_max_mb", 2048),
+        ("checked_scanner", "clamd_scanner"),
+        ("checked_scanner", "civicdesk.no_such_module.scan"),
+        ("checked_clamd", "localhost:3310"),
+        ("checked_clamd", "tcp://clamav"),
+    ],
+)
+def test_wrong_upload_settings_stop_the_start(check, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from civicdesk import settings as project_settings
+
+    with pytest.raises(ImproperlyConfigured):
+        getattr(project_settings, check)(value)
+
+
+def test_the_upload_settings_default_to_20_mb_and_the_signature_scanner():
+    from civicdesk import settings as project_settings
+
+    assert project_settings.CIVICDESK_UPLOAD_MAX_MB == 20
+    assert project_settings.CIVICDESK_UPLOAD_SCANNER == (
+        "civicdesk.casework.documents.signature_scanner"
+    )
+    assert project_settings.checked_clamd("tcp://clamav:3310") == "tcp://clamav:3310"

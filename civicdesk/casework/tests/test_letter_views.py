@@ -133,7 +133,7 @@ def test_writing_a_letter_drafts_it_and_opens_it(web, alice, case, standard):
     assert response.status_code == 302
     assert response["Location"] == letter_url(letter)
     html = web(alice).get(letter_url(letter)).content.decode()
-    assert "An update on your case C-1" in html
+    assert '<h1 class="h3 mb-1">An update on your case</h1>' in html
     assert "Dear John Smith,\n\nThank you for contacting" in html  # in the textarea
 
 

@@ -15,6 +15,7 @@ from civicdesk.casework.errors import CaseRefused, PrivacyReleaseRequired
 from civicdesk.casework.letters import (
     FIELD_NAMES,
     MergeFieldError,
+    letter_layout,
     merge_fields,
     merge_values,
     render,
@@ -206,8 +207,11 @@ def test_a_draft_agency_inquiry_is_filled_in_for_the_case(case, alice, standard)
 def test_a_constituent_update_is_addressed_to_the_constituent(case, alice, standard):
     letter = services.draft_letter(case, by=alice, template=standard["update"])
     assert letter.addressee == "John Smith\n1420 U Street NW\nWashington, DC 20009"
-    assert letter.subject == "An update on your case C-1"
-    assert letter.body.startswith("Dear John Smith,\n\nThank you for contacting Ward 1")
+    assert letter.subject == "An update on your case"
+    assert letter.body.startswith(
+        "Dear John Smith,\n\nThank you for contacting Ward 1 — Council Member Reyes about your "
+        "case, “Disability claim delayed”. I am writing"
+    )
 
 
 def test_an_agency_letter_needs_the_case_to_have_an_agency(ward1, alice, john, housing, standard):
@@ -235,6 +239,15 @@ def test_editing_a_draft_fills_in_merge_fields_typed_into_it(case, alice, standa
     )  # fmt: skip
     event = AuditEvent.objects.get(action="case.letter_changed")
     assert event.changes["fields"] == [None, ["addressee", "body", "subject"]]
+
+
+def test_the_re_line_names_the_case_once(case, alice, standard):
+    letter = services.draft_letter(case, by=alice, template=standard["update"])
+    assert letter_layout(letter).re_line == "Re: An update on your case (C-1)"
+    letter = services.update_letter(
+        letter, by=alice, subject="Your case C-1", body="Hello.", addressee=""
+    )
+    assert letter_layout(letter).re_line == "Re: Your case C-1"
 
 
 def test_an_agency_letter_on_a_veterans_case_waits_for_the_release(case, alice, standard):
@@ -267,7 +280,7 @@ def test_a_letter_to_the_constituent_goes_on_their_timeline(case, alice, john, s
     assert (action.is_public, action.details) == (True, {"letter_id": letter.pk})
     entry = Interaction.objects.get(person=john, kind="letter")
     assert (entry.direction, entry.subject, entry.source_type, entry.source_id) == (
-        "out", "Letter on case C-1: An update on your case C-1", "casework.case", str(case.pk),
+        "out", "Letter on case C-1: An update on your case", "casework.case", str(case.pk),
     )  # fmt: skip
 
 
@@ -281,7 +294,7 @@ def test_a_sent_letter_is_kept_as_it_was_sent(case, alice, standard):
     with pytest.raises(CaseRefused, match="kept as it was sent"):
         services.send_letter(letter, by=alice)
     letter.refresh_from_db()
-    assert letter.subject == "An update on your case C-1"
+    assert letter.subject == "An update on your case"
     assert CaseAction.objects.filter(kind=ActionKind.LETTER).count() == 1
 
 

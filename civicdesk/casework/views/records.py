@@ -3,6 +3,7 @@ and the constituent's status links (make, revoke). The case page includes the pa
 (casework/_panel_records.html, filled by `panel_context`); with htmx each form here answers
 the panel again, without it a redirect to the case page, or the form again when refused."""
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.models import Membership
 from civicdesk.casework import queries, services
-from civicdesk.casework.documents import ACCEPTED, accepted_labels
+from civicdesk.casework.documents import accepted_labels
 from civicdesk.casework.models import Case, CaseDocument, CaseStatusLink, PrivacyRelease
 from civicdesk.casework.record_forms import DocumentForm, ReleaseForm, StatusLinkForm
 from civicdesk.core.access import require_member
@@ -26,15 +28,15 @@ PANEL = "casework/_panel_records.html"
 
 # What a release's state is called on the page, and its badge colour.
 RELEASE_STATES = {
-    "in_force": (_("in force"), "success"),
-    "expired": (_("expired"), "secondary"),
-    "revoked": (_("revoked"), "danger"),
-    "other_agency": (_("covers another agency"), "warning"),
-    "none": (_("none on file"), "warning"),
+    "in_force": (gettext_lazy("in force"), "success"),
+    "expired": (gettext_lazy("expired"), "secondary"),
+    "revoked": (gettext_lazy("revoked"), "danger"),
+    "other_agency": (gettext_lazy("covers another agency"), "warning"),
+    "none": (gettext_lazy("none on file"), "warning"),
 }
 
 
-def release_state(release: PrivacyRelease, *, today) -> str:
+def release_state(release: PrivacyRelease, *, today: dt.date) -> str:
     if release.revoked_at is not None:
         return "revoked"
     if release.expires_on is not None and release.expires_on < today:
@@ -42,13 +44,15 @@ def release_state(release: PrivacyRelease, *, today) -> str:
     return "in_force"
 
 
-def link_state(link: CaseStatusLink, *, now) -> str:
+def link_state(link: CaseStatusLink, *, now: dt.datetime) -> str:
     if link.revoked_at is not None:
         return "revoked"
     return "expired" if link.expires_at <= now else "active"
 
 
-def _releases(case: Case, today) -> tuple[list[PrivacyRelease], str, PrivacyRelease | None]:
+def _releases(
+    case: Case, today: dt.date
+) -> tuple[list[PrivacyRelease], str, PrivacyRelease | None]:
     """The case's releases (newest first, each with its `state`), the state of the case as a
     whole ("in_force" when one covers its agency today) and the release in force."""
     releases = list(
@@ -106,7 +110,6 @@ def panel_context(
         "records_upload_form": upload_form or (DocumentForm() if can_edit else None),
         "records_max_mb": settings.CIVICDESK_UPLOAD_MAX_MB,
         "records_accepted": accepted_labels(),
-        "records_accepted_count": len(ACCEPTED),
         "records_releases": releases,
         "records_release_state": release_state_now,
         "records_release_label": label,
@@ -270,6 +273,11 @@ def _link_made(
     emailed_to = services.status_link_recipient(link.person) if send_email else None
     if emailed_to:
         notice = _("Status link made and emailed to %(email)s.") % {"email": emailed_to}
+    elif send_email:
+        notice = _(
+            "Status link made. It was not emailed: %(name)s has no email address we may use. "
+            "Copy it and send it yourself."
+        ) % {"name": link.person.display_name}
     else:
         notice = _("Status link made. It was not emailed: copy it and send it yourself.")
     url = services.status_link_url(secret)

@@ -62,7 +62,10 @@ class Chart:
             "horizontal": self.horizontal,
             "labels": self.labels[:CHART_BARS] if self.kind == "bar" else self.labels,
             "datasets": [
-                {"label": s.label, "data": s.values[:CHART_BARS] if self.kind == "bar" else s.values}
+                {
+                    "label": s.label,
+                    "data": s.values[:CHART_BARS] if self.kind == "bar" else s.values,
+                }
                 for s in self.series
             ],
         }
