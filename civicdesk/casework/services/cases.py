@@ -20,6 +20,7 @@ from civicdesk.casework.errors import (
 )
 from civicdesk.casework.models import (
     CLOSED_STATUSES,
+    LOGGABLE_KINDS,
     DEFAULT_TRANSITIONS,
     ActionKind,
     ActionState,
@@ -501,8 +502,9 @@ def log_action(
 ) -> CaseAction:
     """Add something that happened to the case's history: a call, a note, the agency's answer."""
     require(by, "case.edit", case.office_id)
-    if kind not in ActionKind.values:
-        raise CaseRefused(_("“%(value)s” is not a kind of action.") % {"value": kind})
+    if kind not in LOGGABLE_KINDS:
+        # Status changes, documents, releases, assignments are written by their own services.
+        raise CaseRefused(_("“%(value)s” cannot be logged by hand.") % {"value": kind})
     subject = text(subject)
     if not subject:
         raise CaseRefused(_("Say in a few words what happened."))
@@ -584,6 +586,11 @@ def apply_template(
     after today, and give the case the template's assignee or team if it has none."""
     require(by, "case.edit", case.office_id)
     same_office(template, case.office_id, _("template"))
+    if template.case_type_id != case.case_type_id:
+        raise CaseRefused(
+            _("“%(name)s” is a template for “%(type)s” cases.")
+            % {"name": template.name, "type": template.case_type.name}
+        )
     today = timezone.localdate()
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.assignee_id is None and locked.team_id is None:

@@ -54,11 +54,11 @@ def done_actions(case: Case) -> list[CaseAction]:
 
 
 def fingerprint(office) -> list[tuple]:
-    cases = Case.objects.for_office(office).select_related("case_type", "assignee__user")
+    cases = Case.objects.for_office(office).select_related("case_type", "assignee__user", "agency")
     return [
         (case.number, case.case_type.name, case.subject, case.status, case.priority,
          case.due_on, case.assignee.user.email if case.assignee else None, case.opened_at,
-         case.closed_at, case.primary_person_id, case.agency_id,
+         case.closed_at, case.primary_person_id, case.agency.name,
          [(a.kind, a.state, a.subject, a.occurred_at, a.due_on)
           for a in case.actions.order_by("occurred_at", "due_on", "id")])
         for case in cases.order_by("number")
