@@ -1,6 +1,6 @@
-"""Demo casework: case types with templates, agencies with a contact each, two teams, enough
-caseworkers for the load, and `count` cases over the last 18 months with histories that hang
-together.
+"""Demo casework: the starter case types with their templates, the standard letters, agencies
+with their liaisons, two teams, enough caseworkers for the load, and `count` cases over the last
+18 months with histories that hang together.
 
 Each case's story is played forward from the day it opened (intake, privacy release, inquiry to
 the agency, its answer, what the agency needs from the constituent, resolution, closing, now and
@@ -9,7 +9,7 @@ still open or waiting, overdue ticklers belong to stalled cases, and a case's st
 the one its last status change left. The texts are those the services write.
 
 The configuration goes through the services, as an admin would set it up (a few dozen audit
-events). The cases, their people, actions, ticklers, releases and timeline entries are inserted
+events); the stories follow the office's types (workflow, privacy release, target days). The cases, their people, actions, ticklers, releases and timeline entries are inserted
 in bulk like the demo people (constituents/demo.py), with one audit event for the load.
 Deterministic for a seed: the same seed gives the same cases (dates count back from today).
 """
@@ -123,30 +123,25 @@ AGENCY_CODES = {agency.name: agency.code for agency in AGENCIES}
 
 @dataclass(frozen=True)
 class TypeSpec:
-    """A kind of case and how its stories go: the agencies it goes to, what people ask, what
-    the agency answers and asks for, how it ends."""
+    """How the cases of one of the starter case types (services.seed_case_types) go: how often
+    they come, which team takes them, the agencies they go to, what people ask, what the agency
+    answers and asks for, how they end. The type itself (sensitive, release, target days) is
+    the office's."""
 
     name: str
     weight: int
     team: str
-    description: str
     agencies: tuple[tuple[str, int], ...]
     subjects: tuple[str, ...]
     documents: tuple[str, ...]  # what the agency needs from the constituent
     replies: tuple[str, ...]
     resolutions: tuple[str, ...]
     tags: tuple[str, ...]
-    template: str
-    steps: tuple[tuple[str, str, int], ...]
-    is_sensitive: bool = False
-    needs_privacy_release: bool = False
-    target_days: int = 30
 
 
 TYPES = [
     TypeSpec(
         "Veterans benefits", 10, FEDERAL,
-        "Claims, appeals, records and medical care with the VA.",
         (("U.S. Department of Veterans Affairs", 1),),
         ("Disability claim pending for months", "Appeal of a disability rating",
          "Replacement of a lost DD-214", "Pension payments stopped", "Delays for a VA clinic appointment",
@@ -161,15 +156,10 @@ TYPES = [
         ("The VA approved the claim; back pay was issued.", "The rating was raised to 70% on appeal.",
          "A replacement DD-214 was mailed to the veteran.", "The pension was reinstated with back payments.",
          "The appointment was moved up to next week."),
-        ("Veterans",), "Disability claim",
-        (("Get the privacy release signed", ActionKind.PRIVACY_RELEASE, 2),
-         ("Send the inquiry to the VA liaison", ActionKind.AGENCY_INQUIRY, 5),
-         ("Follow up with the VA", ActionKind.CALL, 30)),
-        needs_privacy_release=True, target_days=60,
+        ("Veterans",),
     ),
     TypeSpec(
         "Social Security", 12, FEDERAL,
-        "Retirement, disability (SSDI, SSI), Medicare enrolment, cards and overpayments.",
         (("Social Security Administration", 1),),
         ("SSDI application pending", "SSI overpayment notice", "Replacement Social Security card",
          "Retirement benefits have not started", "Medicare Part B enrolment", "Change of representative payee",
@@ -182,14 +172,10 @@ TYPES = [
          "Payment will start next month with the months owed."),
         ("SSA approved the disability claim.", "The overpayment was waived.",
          "Benefits restarted with the months owed.", "The new card was mailed."),
-        ("Social Security", "Senior services"), "Disability application",
-        (("Get the privacy release signed", ActionKind.PRIVACY_RELEASE, 2),
-         ("Send the inquiry to the SSA liaison", ActionKind.AGENCY_INQUIRY, 7)),
-        needs_privacy_release=True, target_days=45,
+        ("Social Security", "Senior services"),
     ),
     TypeSpec(
         "Immigration", 8, FEDERAL,
-        "Green cards, naturalisation, work permits, visas for family members and expedite requests.",
         (("U.S. Citizenship and Immigration Services", 8), ("U.S. Department of State, Passport Services", 2)),
         ("Green card application pending", "Naturalization interview not scheduled",
          "Work permit renewal delayed", "Visa for a family member abroad",
@@ -203,14 +189,10 @@ TYPES = [
         ("The green card was approved and mailed.", "The oath ceremony is scheduled.",
          "The work permit was issued.", "The passport was issued in time for the trip.",
          "The constituent withdrew the request after hiring an attorney."),
-        ("Immigration",), "Immigration inquiry",
-        (("Get the privacy release (Form G-28 not needed)", ActionKind.PRIVACY_RELEASE, 2),
-         ("Send the inquiry to USCIS", ActionKind.AGENCY_INQUIRY, 5)),
-        is_sensitive=True, needs_privacy_release=True, target_days=90,
+        ("Immigration",),
     ),
     TypeSpec(
         "Housing", 18, CITY,
-        "Housing vouchers, public housing repairs, rental assistance, evictions and landlords.",
         (("DC Housing Authority", 6), ("Department of Housing and Community Development", 4)),
         ("Housing voucher application status", "Repairs not done at {address}",
          "Emergency rental assistance application", "Landlord will not return the deposit",
@@ -222,15 +204,10 @@ TYPES = [
         ("The repairs were made and inspected.", "Rental assistance was paid to the landlord.",
          "The voucher was issued.", "The eviction was stayed while assistance is paid.",
          "The constituent moved; no further help needed."),
-        ("Affordable housing", "Tenant rights"), "Housing repairs",
-        (("Ask for photos of the problem", ActionKind.EMAIL, 1),
-         ("Send the inquiry to the housing authority", ActionKind.AGENCY_INQUIRY, 3),
-         ("Check that the repairs were made", ActionKind.CALL, 21)),
-        target_days=30,
+        ("Affordable housing", "Tenant rights"),
     ),
     TypeSpec(
         "Utilities", 12, CITY,
-        "Disconnection notices, disputed bills, outages and assistance programmes.",
         (("Pepco", 5), ("DC Water", 3), ("Washington Gas", 2)),
         ("Disconnection notice received", "Disputed bill of several hundred dollars",
          "Repeated power outages on {street}", "Gas service shut off", "Help with the utility discount programme",
@@ -241,14 +218,10 @@ TYPES = [
          "A crew has been sent to check the line.", "The account was enrolled in the discount programme."),
         ("The bill was corrected and the late fees removed.", "Service was restored.",
          "The account is on a payment plan.", "The line was repaired."),
-        ("Electricity and gas", "Water and sewer"), "Disconnection notice",
-        (("Ask the utility to hold the disconnection", ActionKind.AGENCY_INQUIRY, 0),
-         ("Confirm the service is on", ActionKind.CALL, 7)),
-        target_days=14,
+        ("Electricity and gas", "Water and sewer"),
     ),
     TypeSpec(
         "Street repair", 18, CITY,
-        "Potholes, sidewalks, streetlights, signs and alleys.",
         (("District Department of Transportation", 7), ("Department of Public Works", 3)),
         ("Pothole on {street}", "Broken sidewalk in front of {address}", "Streetlight out on {street}",
          "Missing stop sign on {street}", "Alley behind {street} needs repaving", "Tree box hazard on {street}"),
@@ -257,14 +230,10 @@ TYPES = [
          "The request was merged with an earlier one for the same block."),
         ("The pothole was filled.", "The sidewalk was repaired.", "The streetlight was fixed.",
          "The sign was replaced.", "The alley was repaved."),
-        ("Street repair", "Sidewalks", "Streetlights", "Traffic safety"), "Street repair",
-        (("File the 311 request and note its number", ActionKind.AGENCY_INQUIRY, 0),
-         ("Check the work was done", ActionKind.TASK, 14)),
-        target_days=21,
+        ("Street repair", "Sidewalks", "Streetlights", "Traffic safety"),
     ),
     TypeSpec(
         "Code enforcement", 12, CITY,
-        "Vacant and blighted property, illegal construction, rodents, dumping.",
         (("Department of Buildings", 8), ("Department of Public Works", 2)),
         ("Vacant property at {address}", "Illegal construction next door on {street}",
          "Rodents in the alley behind {street}", "Illegal dumping on {street}",
@@ -274,14 +243,10 @@ TYPES = [
          "Abatement is scheduled.", "A stop-work order was posted."),
         ("The property was cleaned up.", "The owner made the repairs after the citation.",
          "The dumping was removed and cameras installed.", "The alley was baited."),
-        ("Code enforcement", "Illegal dumping"), "Code complaint",
-        (("Send the complaint to the inspectors", ActionKind.AGENCY_INQUIRY, 2),
-         ("Check on the inspection", ActionKind.CALL, 21)),
-        target_days=45,
+        ("Code enforcement", "Illegal dumping"),
     ),
     TypeSpec(
         "Health care", 10, FEDERAL,
-        "Medicaid and DC Healthy Families, coverage denials, home care and nursing homes.",
         (("Department of Health Care Finance", 6), ("DC Health", 4)),
         ("Medicaid renewal lapsed", "DC Healthy Families enrolment", "Prescription coverage denied",
          "Home health aide hours cut", "Complaint about a nursing home", "Medical transportation not arriving"),
@@ -290,10 +255,7 @@ TYPES = [
          "DHCF asked the plan to review the denial.", "An investigator was assigned to the complaint."),
         ("Coverage was restored.", "The denial was overturned.", "The hours were restored.",
          "The complaint was substantiated and the facility cited."),
-        ("Senior services",), "Medicaid coverage",
-        (("Get the privacy release signed", ActionKind.PRIVACY_RELEASE, 1),
-         ("Send the inquiry to DHCF", ActionKind.AGENCY_INQUIRY, 3)),
-        is_sensitive=True, needs_privacy_release=True, target_days=30,
+        ("Senior services",),
     ),
 ]  # fmt: skip
 
@@ -384,6 +346,10 @@ class _Story:
     resolution: str = ""
     released_on: date | None = None
     finishes: list[tuple[datetime, str]] = field(default_factory=list)
+
+    @property
+    def target_days(self) -> int:
+        return self.case_type.target_days or 30
 
     def add(self, kind: str, subject: str, **fields: Any) -> None:
         if self.t >= self.cutoff:
@@ -530,46 +496,21 @@ def _teams(
     return teams
 
 
-def _case_types(
-    office: Office, teams: dict[str, Team]
-) -> list[tuple[TypeSpec, CaseType, CaseTemplate | None]]:
-    """The case types and one template each; those the office already has are kept."""
-    existing = {t.name.lower(): t for t in CaseType.objects.for_office(office)}
+def _case_types(office: Office) -> list[tuple[TypeSpec, CaseType, CaseTemplate | None]]:
+    """The starter case types with their templates (those the office has are kept), with the
+    story of each; a type the office has put out of use gets no new cases."""
+    services.seed_case_types(office, by=None)
+    services.ensure_standard_letters(office)
+    by_name = {
+        t.name.lower(): t for t in CaseType.objects.for_office(office).filter(is_active=True)
+    }
     types = []
     for spec in TYPES:
-        case_type = existing.get(spec.name.lower())
-        if case_type is None:
-            case_type = services.create_case_type(
-                office,
-                by=None,
-                name=spec.name,
-                description=spec.description,
-                is_sensitive=spec.is_sensitive,
-                needs_privacy_release=spec.needs_privacy_release,
-                target_days=spec.target_days,
-            )
-        template = case_type.templates.filter(is_active=True).order_by("pk").first()
-        if template is None:
-            template = services.save_template(
-                office,
-                by=None,
-                case_type=case_type,
-                name=spec.template,
-                steps=[(title, str(kind), days) for title, kind, days in spec.steps],
-                documents_needed=[
-                    d.removeprefix("a copy of ").removeprefix("the ") for d in spec.documents[:1]
-                ],
-                default_team=teams[spec.team],
-            )
-        types.append((spec, case_type, template))
+        case_type = by_name.get(spec.name.lower())
+        if case_type is not None:
+            template = case_type.templates.filter(is_active=True).order_by("pk").first()
+            types.append((spec, case_type, template))
     return types
-
-
-def _letters(office: Office) -> None:
-    """The standard letter templates, where the letters service offers them."""
-    ensure = getattr(services, "ensure_standard_letters", None)
-    if ensure is not None:
-        ensure(office)
 
 
 def _people(office: Office, people: Iterable[Person] | None) -> list[_Person]:
@@ -612,8 +553,7 @@ def _setup(
         .select_related("user").order_by("pk")
     )  # fmt: skip
     teams = _teams(office, workers, managers)
-    types = _case_types(office, teams)
-    _letters(office)
+    types = _case_types(office)
     pool = _people(office, people)
     agencies, contacts = _agencies(office, rng, pool)
     liaisons = {pk for ids in contacts.values() for pk in ids}
@@ -705,7 +645,7 @@ def _tell(
         story.assign(reassign_to, team, by=manager)
         reassign_to = None
     for round_ in range(rounds):
-        if spec.needs_privacy_release and story.released_on is None:
+        if story.case_type.needs_privacy_release and story.released_on is None:
             story.wait(0, 6)
             story.add(
                 ActionKind.PRIVACY_RELEASE,
@@ -741,7 +681,7 @@ def _tell(
                     optional=True,
                     body=f"We followed up with {where}; they expect to answer soon.",
                 )
-        story.wait(3, max(5, spec.target_days // 2))
+        story.wait(3, max(5, story.target_days // 2))
         story.add(ActionKind.AGENCY_REPLY, f"{where} replied", body=rng.choice(spec.replies))
         if reassign_to is not None and rng.random() < 0.5:
             story.wait(0, 3)
@@ -777,7 +717,7 @@ def _tell(
         story.wait(0, 5)
         story.add(ActionKind.AGENCY_INQUIRY, f"Inquiry sent to {where} again")
         story.move(CaseStatus.WAITING_AGENCY, note=f"We have contacted {where} again.")
-        story.wait(5, max(7, spec.target_days // 2))
+        story.wait(5, max(7, story.target_days // 2))
         story.add(ActionKind.AGENCY_REPLY, f"{where} replied", body=rng.choice(spec.replies))
         story.move(CaseStatus.RESOLVED, resolution=rng.choice(spec.resolutions))
 
@@ -867,7 +807,7 @@ def _make_case(
     priority = _weighted(rng, PRIORITIES)
     if any(word.lower() in subject.lower() for word in URGENT_WORDS):
         priority = _weighted(rng, [(CasePriority.HIGH, 1), (CasePriority.URGENT, 1)])
-    target = spec.target_days // (2 if priority >= CasePriority.HIGH else 1)
+    target = (case_type.target_days or 30) // (2 if priority >= CasePriority.HIGH else 1)
     due_on = opened_at.date() + timedelta(days=target + rng.randint(-3, 7))
     replied = any(e.kind == ActionKind.AGENCY_REPLY for e in story.events)
     liaisons = setup.contacts.get(agency.pk, [])
@@ -973,7 +913,7 @@ def build_demo_cases(
     today = timezone.localdate(timezone=tz)
     cutoff = datetime.combine(today, time(0), tzinfo=tz)  # stories stop at the start of today
     setup = _setup(office, count=count, rng=rng, people=people)
-    if not setup.people or count <= 0:
+    if not setup.people or not setup.types or count <= 0:
         return CasesDemo(cases=0, actions=0, todos=0, releases=0)
     made = [_make_case(setup, rng, today=today, cutoff=cutoff, tz=tz) for _ in range(count)]
     made.sort(key=lambda m: m.row["opened_at"])  # numbers go up with time

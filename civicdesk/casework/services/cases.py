@@ -20,8 +20,8 @@ from civicdesk.casework.errors import (
 )
 from civicdesk.casework.models import (
     CLOSED_STATUSES,
-    LOGGABLE_KINDS,
     DEFAULT_TRANSITIONS,
+    LOGGABLE_KINDS,
     ActionKind,
     ActionState,
     Case,
@@ -381,6 +381,11 @@ def change_status(
         locked.closed_at = None
     locked.status = status
     locked.save(update_fields=["status", "resolution", "closed_at", "updated_at"])
+    if status in CLOSED_STATUSES and old not in CLOSED_STATUSES:
+        # A finished case promises nothing more: its open to-dos leave everyone's "My work".
+        CaseAction.objects.filter(case=locked, state=ActionState.PLANNED).update(
+            state=ActionState.CANCELLED, occurred_at=timezone.now(), updated_at=timezone.now()
+        )
     is_reopen = old in CLOSED_STATUSES and status not in CLOSED_STATUSES
     subject = (
         _("Case reopened")

@@ -165,7 +165,8 @@ def test_logging_and_planning_from_the_case_page(web, alice, case):
     assert (reply.subject, reply.by) == ("VA says the file is complete", alice)
     assert (todo.subject, todo.due_on, todo.assignee) == ("Call the VA again", due, alice)
     html = client.get(_detail(case)).content.decode()
-    assert "VA says the file is complete" in html and "Call the VA again" in html
+    assert "VA says the file is complete" in html
+    assert "Call the VA again" in html
 
 
 def test_applying_a_template_from_the_case_page(web, alice, case, veterans_template):

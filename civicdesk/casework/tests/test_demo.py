@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
+from civicdesk.accounts.models import Membership
 from civicdesk.audit.models import AuditEvent
 from civicdesk.casework import queries, services
 from civicdesk.casework.demo import TYPES, build_demo_cases
@@ -20,6 +21,7 @@ from civicdesk.casework.models import (
     CaseDistrict,
     CaseParty,
     CaseType,
+    LetterTemplate,
     PrivacyRelease,
     Team,
 )
@@ -85,6 +87,9 @@ def test_the_demo_opens_the_cases_asked_for_numbered_as_they_opened(city):
     assert sorted(Team.objects.for_office(city).values_list("name", flat=True)) == [
         "City services desk", "Federal agencies desk",
     ]  # fmt: skip
+    assert set(LetterTemplate.objects.for_office(city).values_list("kind", flat=True)) == {
+        "agency_inquiry", "constituent_update",
+    }  # fmt: skip
     assert result.actions == CaseAction.objects.filter(office=city, state="done").count()
     assert result.todos == CaseAction.objects.filter(office=city, state="planned").count()
 
@@ -245,3 +250,16 @@ def test_the_same_seed_builds_the_same_cases(city):
 
     assert fingerprint(city) == first
     assert other != first
+
+
+def test_a_bigger_load_adds_caseworkers_to_share_it(city, alice):
+    build_demo_cases(city, count=901, seed=1)  # more than one caseload (900 cases)
+
+    workers = Membership.objects.for_office(city).filter(role="caseworker").order_by("pk")
+    assert [m.user.email for m in workers] == [
+        "alice@ward1.example", "renee.castillo@demo.civicdesk.localhost",
+    ]  # fmt: skip
+    assigned = Case.objects.for_office(city).exclude(assignee=None)
+    assert set(assigned.values_list("assignee__role", flat=True)) == {"caseworker", "manager"}
+    renee = workers[1]
+    assert Case.objects.filter(assignee=renee).exists()

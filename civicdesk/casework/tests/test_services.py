@@ -127,3 +127,11 @@ def test_every_change_is_audited(case, alice):
         AuditEvent.objects.filter(object_id=str(case.pk)).values_list("action", flat=True)
     )
     assert "case.opened" in actions
+
+
+def test_finishing_a_case_cancels_its_open_todos(case, alice):
+    todo = services.plan_action(case, by=alice, subject="Call VA", due_on=timezone.localdate())
+    services.change_status(case, by=alice, status="resolved", resolution="Claim paid")
+    todo.refresh_from_db()
+    assert todo.state == ActionState.CANCELLED
+    assert todo.occurred_at is not None

@@ -13,7 +13,7 @@ from conftest import make_member
 
 MY_WORK = reverse("casework:my-work")
 BOARD = reverse("casework:board")
-HTMX = {"HX-Request": "true"}
+HTMX = {"HX-Request": "true", "HX-Target": "my-work"}
 
 
 def days(n: int) -> dt.date:
@@ -118,6 +118,17 @@ def test_done_with_htmx_answers_my_work_without_the_row(web, alice, todos):
     action.refresh_from_db()
     assert (action.state, action.by_id) == (ActionState.DONE, alice.pk)
     assert AuditEvent.objects.filter(action="case.action_done").count() == 1
+
+
+def test_done_with_htmx_from_another_page_answers_an_empty_row(web, alice, todos):
+    client = web(alice)
+    row = {"HX-Request": "true", "HX-Target": f"todo-{todos['today'].pk}"}
+
+    response = client.post(done_url(todos["today"]), headers=row)
+    again = client.post(done_url(todos["today"]), headers=row)
+
+    assert (response.status_code, response.content) == (200, b"")
+    assert (again.status_code, again.text) == (409, "That to-do is already done.")
 
 
 def test_done_without_htmx_goes_back_with_a_message(web, alice, todos):

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -107,7 +108,7 @@ def report_charts(member: Membership, *, days: int) -> tuple[list[Chart], list[C
                     _("Assignee"), horizontal=True),
         Chart(
             "weeks", _("Cases opened and finished per week"), "line",
-            [week.starts_on.isoformat() for week in weeks],
+            [date_format(week.starts_on, "j M") for week in weeks],
             [Series(_("Opened"), [w.opened for w in weeks]),
              Series(_("Finished"), [w.closed for w in weeks])],
             _("Week of"), note=_("The last 12 weeks, this one included."),

@@ -94,8 +94,9 @@ def _back_to(request: HttpRequest, fallback: str) -> str:
 @require_POST
 @require_member("case.edit")
 def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
-    """Tick a to-do off. With htmx, answers "My work" anew (the row gone, the counts right);
-    without, goes back to the page the button was on."""
+    """Tick a to-do off. With htmx from "My work" (target #my-work), answers its to-do lists
+    anew (the row gone, the counts right); with htmx from elsewhere, an empty answer that swaps
+    the row out (or a 409 saying why not); without htmx, goes back to the page it came from."""
     member = request.member
     # Only to-dos of cases this member may see: a sensitive case's is a 404 like a missing one.
     actions = CaseAction.objects.filter(case__in=queries.visible_cases(member))
@@ -105,9 +106,11 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
         services.complete_action(action, by=member)
     except DomainError as exc:
         error = exc.message
-    if _is_htmx(request):
+    if _is_htmx(request) and request.htmx.target == "my-work":
         context = {**_work_context(member), "error": error, "done": None if error else action}
         return render(request, "casework/my_work.html#work-groups", context)
+    if _is_htmx(request):
+        return HttpResponse(error or "", status=409 if error else 200, content_type="text/plain")
     if error:
         messages.error(request, error)
     else:
