@@ -286,15 +286,17 @@ def public_history(case: Case) -> QuerySet[CaseAction]:
 
 
 def my_work(member: Membership, *, limit: int = 200) -> list[CaseAction]:
-    """The member's ticklers on cases still open, overdue first then by due date."""
+    """The member's ticklers on open cases they may see, overdue first then by due date."""
+    actions = CaseAction.objects.filter(
+        office=member.office,
+        assignee=member,
+        state=ActionState.PLANNED,
+        case__status__in=OPEN_STATUSES,
+    )
+    if not member.can("case.view_sensitive"):
+        actions = actions.filter(Q(case__is_sensitive=False) | Q(case__assignee=member))
     return list(
-        CaseAction.objects.filter(
-            office=member.office,
-            assignee=member,
-            state=ActionState.PLANNED,
-            case__status__in=OPEN_STATUSES,
-        )  # fmt: skip
-        .select_related("case", "case__primary_person", "case__case_type")
+        actions.select_related("case", "case__primary_person", "case__case_type")
         .defer("case__description", "case__resolution", "case__primary_person__search_text")
         .order_by("due_on", "id")[:limit]
     )
