@@ -285,8 +285,9 @@ def public_history(case: Case) -> QuerySet[CaseAction]:
     return case_history(case).filter(is_public=True, state=ActionState.DONE)
 
 
-def my_work(member: Membership, *, limit: int = 200) -> list[CaseAction]:
-    """The member's ticklers on open cases they may see, overdue first then by due date."""
+def my_todos(member: Membership) -> QuerySet[CaseAction]:
+    """The member's ticklers on open cases they may see: what "My work", its dashboard tile
+    and the daily digest all count."""
     actions = CaseAction.objects.filter(
         office=member.office,
         assignee=member,
@@ -295,8 +296,14 @@ def my_work(member: Membership, *, limit: int = 200) -> list[CaseAction]:
     )
     if not member.can("case.view_sensitive"):
         actions = actions.filter(Q(case__is_sensitive=False) | Q(case__assignee=member))
+    return actions
+
+
+def my_work(member: Membership, *, limit: int = 200) -> list[CaseAction]:
+    """The member's ticklers on open cases they may see, overdue first then by due date."""
     return list(
-        actions.select_related("case", "case__primary_person", "case__case_type")
+        my_todos(member)
+        .select_related("case", "case__primary_person", "case__case_type")
         .defer("case__description", "case__resolution", "case__primary_person__search_text")
         .order_by("due_on", "id")[:limit]
     )

@@ -19,12 +19,11 @@ from django.utils.translation import gettext as _
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
 
+from . import queries
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
-    ActionState,
     Case,
-    CaseAction,
     CaseDistrict,
     CaseStatus,
     CaseTag,
@@ -286,15 +285,13 @@ def work_counts(member: Membership, *, today: dt.date | None = None) -> WorkCoun
     """How many of the member's ticklers (on open cases) are due today and overdue: the
     same ones as "My work" and the daily digest."""
     today = today or local_today(member.office)
-    counts = CaseAction.objects.filter(
-        office=member.office,
-        assignee=member,
-        state=ActionState.PLANNED,
-        case__status__in=OPEN_STATUSES,
-        due_on__lte=today,
-    ).aggregate(
-        today=Count("pk", filter=Q(due_on=today)),
-        overdue=Count("pk", filter=Q(due_on__lt=today)),
+    counts = (
+        queries.my_todos(member)
+        .filter(due_on__lte=today)
+        .aggregate(
+            today=Count("pk", filter=Q(due_on=today)),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+        )
     )
     return WorkCounts(counts["today"], counts["overdue"])
 
