@@ -321,7 +321,8 @@ def remove_alias(alias: TagAlias, *, by: Membership | None) -> None:
 
 def _move_usages(source: Tag, into: Tag) -> dict[str, dict[str, int]]:
     """Repoint every record of `source` to `into`; where a record already carries `into`, the
-    duplicate link is deleted instead. Returns {model label: {"moved": n, "dropped": n}}."""
+    duplicate link is deleted instead. Returns {model label: {"moved": n, "dropped": n}} for the
+    models that had any."""
     counts: dict[str, dict[str, int]] = {}
     for model in tagged_models():
         rows = model.objects.filter(tag=source)
@@ -332,7 +333,8 @@ def _move_usages(source: Tag, into: Tag) -> dict[str, dict[str, int]]:
         counts[model._meta.label] = {"moved": rows.update(tag=into), "dropped": dropped}
     for model in tag_references():
         counts[model._meta.label] = {"moved": model.objects.filter(tag=source).update(tag=into)}
-    return counts
+    # The history names only the kinds of record the merge touched.
+    return {label: c for label, c in counts.items() if any(c.values())}
 
 
 @transaction.atomic

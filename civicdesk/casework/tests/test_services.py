@@ -135,3 +135,17 @@ def test_finishing_a_case_cancels_its_open_todos(case, alice):
     todo.refresh_from_db()
     assert todo.state == ActionState.CANCELLED
     assert todo.occurred_at is not None
+
+
+def test_merging_tags_moves_the_cases_tags(ward1, adam, alice, john, housing):
+    from civicdesk.tags.models import Tag
+    from civicdesk.tags.services import merge_tags
+
+    roads = Tag.objects.create(office=ward1, name="Roads", slug="roads", path="Roads")
+    repair = Tag.objects.create(office=ward1, name="Repair", slug="repair", path="Repair")
+    case = services.open_case(ward1, by=alice, person=john, case_type=housing, subject="Pothole",
+                              tag_ids=[roads.pk])  # fmt: skip
+    merge_tags(roads, repair, by=adam)
+    assert list(case.tags.values_list("name", flat=True)) == ["Repair"]
+    repair.refresh_from_db()
+    assert repair.usage_count == 1

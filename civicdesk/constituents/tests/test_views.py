@@ -482,8 +482,9 @@ def test_the_person_page_costs_the_same_for_2_or_20_calls(
     services.tag_people(ward1, person_ids=[john.pk], tag_ids=[potholes.pk], by=alice)
     client = web(alice)
     # the person and seven prefetches, the audit event (6 with its savepoint), relationships
-    # to them, custom fields, the timeline, organizations, positions, the navbar, the session.
-    with django_assert_max_num_queries(29):  # 2 for where "Place on the map" opens
+    # to them, custom fields, the timeline, organizations, positions, the navbar, the session,
+    # the person's cases (the section casework adds).
+    with django_assert_max_num_queries(30):  # 2 for where "Place on the map" opens
         client.get(reverse("constituents:person-detail", args=[john.pk]))
 
 
