@@ -59,7 +59,8 @@ def test_closing_needs_a_resolution_and_reopening_clears_closed_at(case, alice):
     assert case.closed_at is not None
     case = services.change_status(case, by=alice, status="open")
     assert (case.status, case.closed_at) == ("open", None)
-    subjects = list(case.actions.filter(kind="status_change").values_list("subject", flat=True))
+    changes = case.actions.filter(kind="status_change").order_by("id")
+    subjects = list(changes.values_list("subject", flat=True))
     assert subjects == ["Status: Open → Resolved", "Case reopened"]
 
 
