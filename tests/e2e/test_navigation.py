@@ -59,7 +59,7 @@ def test_header_fits_from_tablet_to_desktop_widths(new_context, adam, ward1):
     update_office(ward1, by=None, name="District 12 Office of Senator Kowalski-Haddad")
     page = new_context(viewport={"width": 1280, "height": 800}).new_page()
     login(page, adam)
-    for width in (768, 1024, 1199, 1200, 1280, 1440):
+    for width in (768, 1024, 1199, 1200, 1280, 1440, 1600, 1920):
         page.set_viewport_size({"width": width, "height": 800})
         sizes = page.evaluate(
             "() => [document.scrollingElement.scrollWidth, window.innerWidth,"
