@@ -68,7 +68,6 @@ PERMISSIONS: dict[str, set[str]] = {
     "case.assign": MANAGERS | {Role.CASEWORKER},
     "case.bulk_assign": MANAGERS,
     "case.view_sensitive": MANAGERS,  # sensitive cases: otherwise only their assignee
-    "case.delete": ADMINS,
     "case.export": MANAGERS,
     "case.report": MANAGERS | {Role.VIEWER},
     "case.status_link": MANAGERS | {Role.CASEWORKER},

@@ -59,7 +59,8 @@ class CaseTypeForm(StyledForm):
     )  # fmt: skip
     target_days = forms.IntegerField(
         label=_("Days to resolve (target)"), required=False, min_value=1, max_value=3650,
-        help_text=_("Reports compare the time cases take with this target."),
+        help_text=_("A new case of this type is due this many days after it opens, unless its "
+                    "opener gives another date."),
     )  # fmt: skip
     is_active = forms.BooleanField(
         label=_("In use"), required=False, initial=True,

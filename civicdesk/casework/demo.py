@@ -765,7 +765,7 @@ def _opened_at(rng: random.Random, today: date, tz: ZoneInfo) -> datetime:
 def _story(
     setup: _Setup, rng: random.Random, spec: TypeSpec, case_type: CaseType, who: _Person,
     agency: Organization, *, subject: str, template: CaseTemplate | None, opened_at: datetime,
-    cutoff: datetime,
+    cutoff: datetime, tz: ZoneInfo,
 ) -> _Story:  # fmt: skip
     """The case's history up to today, at most MAX_ACTIONS long."""
     team, members = setup.teams[spec.team], setup.team_members[spec.team]
@@ -778,7 +778,7 @@ def _story(
     intake = owner if owner is not None and rng.random() < 0.6 else rng.choice(setup.everyone)
     rounds, reopen = _weighted(rng, ROUNDS), rng.random() < 0.03
     while True:
-        story = _Story(rng=rng, tz=opened_at.tzinfo, cutoff=cutoff, case_type=case_type,
+        story = _Story(rng=rng, tz=tz, cutoff=cutoff, case_type=case_type,
                        t=opened_at, owner=owner)  # fmt: skip
         with contextlib.suppress(_Now):  # the story reached today: the case stays as it is
             _tell(story, spec, who, agency, subject=subject, template=template, intake=intake,
@@ -803,7 +803,7 @@ def _make_case(
         address=who.address or "the building", street=who.street or "the street"
     )
     story = _story(setup, rng, spec, case_type, who, agency, subject=subject, template=applied,
-                   opened_at=opened_at, cutoff=cutoff)  # fmt: skip
+                   opened_at=opened_at, cutoff=cutoff, tz=tz)  # fmt: skip
     priority = _weighted(rng, PRIORITIES)
     if any(word.lower() in subject.lower() for word in URGENT_WORDS):
         priority = _weighted(rng, [(CasePriority.HIGH, 1), (CasePriority.URGENT, 1)])

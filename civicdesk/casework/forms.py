@@ -368,3 +368,10 @@ class BulkAssignForm(AssignForm):
         # Any id is accepted here; the service refuses ids of other offices as a whole.
         self.fields["case_ids"].valid_value = lambda value: str(value).isdigit()
         self.fields["case_ids"].error_messages["required"] = _("Select cases first.")
+
+    def clean(self):
+        data = super().clean()
+        # Leaving both empty would unassign every selected case: make that a deliberate choice.
+        if not data.get("assignee") and not data.get("team") and not self.errors:
+            raise ValidationError(_("Choose the staff member or the team to give the cases to."))
+        return data

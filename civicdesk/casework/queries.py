@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
 from civicdesk.constituents.models import Organization
+from civicdesk.constituents.validation import words
 from civicdesk.core.errors import BadRequest
 
 from .models import (
@@ -184,7 +185,11 @@ def filtered_cases(member: Membership, flt: CaseFilter) -> QuerySet[Case]:
     text = " ".join(flt.text.split())
     if text:
         number = text.upper().removeprefix("C-")
-        by_text = Q(subject__icontains=text) | Q(primary_person__sort_name__icontains=text.lower())
+        # The constituent's name in any order, accents and case aside (sort_name is folded).
+        by_name = Q()
+        for word in words(text):
+            by_name &= Q(primary_person__sort_name__icontains=word)
+        by_text = Q(subject__icontains=text) | (by_name if words(text) else Q(pk__in=[]))
         if number.isdigit():
             by_text |= Q(number=int(number))
         cases = cases.filter(by_text)

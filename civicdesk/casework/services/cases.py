@@ -201,6 +201,9 @@ def open_case(
     if priority not in CasePriority.values:
         raise CaseRefused(_("Choose a priority."))
     now = timezone.now()
+    if due_on is None and case_type.target_days:
+        # The type's target sets the due date unless one is given.
+        due_on = timezone.localdate() + dt.timedelta(days=case_type.target_days)
     case = Case.objects.create(
         office=office,
         number=_next_number(office.pk),

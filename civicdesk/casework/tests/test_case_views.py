@@ -236,3 +236,46 @@ def test_the_search_box_hides_others_sensitive_cases(web, alice, bella, ward1, j
                        assignee=alice)  # fmt: skip
     html = web(bella).get(reverse("reports:search"), {"q": "asylum"}).content.decode()
     assert "Asylum" not in html
+
+
+def test_the_list_finds_the_constituent_in_any_name_order_and_without_accents(
+    web, alice, ward1, housing
+):
+    from civicdesk.constituents.tests.conftest import make_person
+
+    tomas = make_person(ward1, "Tomás", "Núñez")
+    services.open_case(ward1, by=alice, person=tomas, case_type=housing, subject="Leak")
+    client = web(alice)
+    for text in ("tomas nunez", "Núñez Tomás", "NUNEZ"):
+        rows = client.get(reverse("casework:case-list"), {"q": text}).context["rows"]
+        assert [c.subject for c in rows] == ["Leak"], text
+
+
+def test_bulk_reassign_needs_someone_to_give_the_cases_to(web, manny, case, alice):
+    response = web(manny).post(
+        reverse("casework:case-bulk-assign"), {"case_ids": [case.pk], "next": "/cases/"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.assignee == alice
+
+
+def test_a_sensitive_case_opened_for_a_colleague_leads_back_to_the_person(
+    web, alice, bella, john, immigration
+):
+    url = reverse("casework:case-open") + f"?person={john.pk}"
+    response = web(alice).post(
+        url, {"person": john.pk, "case_type": immigration.pk, "subject": "Visa", "priority": 2,
+              "assignee": bella.pk},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response["Location"] == reverse("constituents:person-detail", args=[john.pk])
+    assert Case.objects.get().assignee == bella
+
+
+def test_a_case_types_target_sets_the_due_date(ward1, alice, john):
+    from civicdesk.casework.tests.conftest import make_case_type
+
+    repair = make_case_type(ward1, "Street repair", target_days=10)
+    case = services.open_case(ward1, by=alice, person=john, case_type=repair, subject="Pothole")
+    assert case.due_on == timezone.localdate() + dt.timedelta(days=10)

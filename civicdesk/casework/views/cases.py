@@ -166,6 +166,13 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 request, _("Case %(ref)s opened for %(name)s.")
                 % {"ref": case.reference, "name": person.display_name},
             )  # fmt: skip
+            if not queries.visible_cases(member).filter(pk=case.pk).exists():
+                # A sensitive case opened for a colleague: only they and managers see it now.
+                messages.info(
+                    request,
+                    _("It is sensitive: only its assignee and managers can open it from now on."),
+                )
+                return redirect(reverse("constituents:person-detail", args=[person.pk]))
             return redirect(_case_url(case))
     context = {"form": form, "person": person, "type_flags": _type_flags(form)}
     return render(request, "casework/case_open.html", context, status=400 if form.errors else 200)
