@@ -201,6 +201,12 @@ class CasePage:
     items: list[Case]
     next_cursor: str | None
     total_count: int
+    is_total_capped: bool = False  # more than COUNT_CAP cases match: total_count is the cap
+
+
+# A list counts its matches exactly up to here, then says "more than": counting 200,000 rows on
+# every page costs more than the page itself and tells nobody anything.
+COUNT_CAP = 10_000
 
 
 def _encode_cursor(case: Case) -> str:
@@ -226,9 +232,10 @@ def case_list(
     member: Membership, flt: CaseFilter, *, after: str | None = None, limit: int = 50
 ) -> CasePage:
     """A page of the cases the member may see, most recently worked on first. Keyset pages:
-    `after` is the previous page's next_cursor; never OFFSET."""
+    `after` is the previous page's next_cursor; never OFFSET. The total is exact up to
+    COUNT_CAP."""
     cases = filtered_cases(member, flt)
-    total_count = cases.count()
+    total_count = cases.order_by()[: COUNT_CAP + 1].count()
     if after:
         when, pk = _decode_cursor(after)
         cases = cases.filter(updated_at__lte=when).filter(Q(updated_at__lt=when) | Q(id__lt=pk))
@@ -238,19 +245,29 @@ def case_list(
         .order_by("-updated_at", "-id")[: limit + 1]
     )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return CasePage(items=rows[:limit], next_cursor=next_cursor, total_count=total_count)
+    return CasePage(
+        items=rows[:limit],
+        next_cursor=next_cursor,
+        total_count=min(total_count, COUNT_CAP),
+        is_total_capped=total_count > COUNT_CAP,
+    )
+
+
+# The queues whose tabs show how many cases they hold: the work queues, all of open cases.
+COUNTED_QUEUES = ("mine", "team", "unassigned", "due_week", "overdue", "waiting_agency")
 
 
 def queue_counts(member: Membership) -> dict[str, int]:
-    """How many cases each queue holds for this member (the queue tabs' badges)."""
-    base = visible_cases(member)
+    """How many cases each work queue holds for this member (the queue tabs' badges). Only open
+    cases are read: "all" and "finished" show no count."""
+    open_cases = visible_cases(member).filter(status__in=OPEN_STATUSES)
     aggregates = {
         queue: Count("pk", filter=queue_filter(member, queue))
-        for queue in QUEUES
-        if queue not in ("all", "team")
+        for queue in COUNTED_QUEUES
+        if queue != "team"
     }
-    counts = base.aggregate(all=Count("pk"), **aggregates)
-    counts["team"] = base.filter(queue_filter(member, "team")).count()
+    counts = open_cases.aggregate(**aggregates)
+    counts["team"] = open_cases.filter(queue_filter(member, "team")).count()
     return counts
 
 

@@ -279,3 +279,24 @@ def test_a_case_types_target_sets_the_due_date(ward1, alice, john):
     repair = make_case_type(ward1, "Street repair", target_days=10)
     case = services.open_case(ward1, by=alice, person=john, case_type=repair, subject="Pothole")
     assert case.due_on == timezone.localdate() + dt.timedelta(days=10)
+
+
+def test_a_long_list_says_more_than_the_cap(web, alice, ward1, john, housing, monkeypatch):
+    from civicdesk.casework import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    for n in range(5):
+        services.open_case(ward1, by=None, person=john, case_type=housing, subject=f"C{n}")
+    response = web(alice).get(reverse("casework:case-list"))
+    assert "More than 3 cases" in response.content.decode()
+    assert len(response.context["rows"]) == 5
+
+
+def test_the_work_queues_show_their_counts(web, alice, ward1, john, housing):
+    services.open_case(ward1, by=None, person=john, case_type=housing, subject="Mine",
+                       assignee=alice)  # fmt: skip
+    tabs = {
+        t["key"]: t["count"] for t in web(alice).get(reverse("casework:case-list")).context["tabs"]
+    }
+    assert tabs == {"mine": 1, "team": 0, "unassigned": 0, "due_week": 0, "overdue": 0,
+                    "waiting_agency": 0, "all": None, "closed": None}  # fmt: skip

@@ -85,7 +85,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "key": key,
             "label": label,
-            "count": counts.get(key, 0),
+            "count": counts.get(key),
             "url": "?" + urlencode({**params, "queue": key}),
             "active": flt.queue == key,
         }  # fmt: skip
