@@ -9,10 +9,10 @@ still open or waiting, overdue ticklers belong to stalled cases, and a case's st
 the one its last status change left. The texts are those the services write.
 
 The configuration goes through the services, as an admin would set it up (a few dozen audit
-events); the stories follow the office's types (workflow, privacy release, target days). The cases, their people, actions, ticklers, releases and timeline entries are inserted
-in bulk like the demo people (constituents/demo.py), with one audit event for the load.
-Deterministic for a seed: the same seed gives the same cases (dates count back from today).
-"""
+events), and the stories follow the office's types (workflow, privacy release, target days).
+The cases, their people, actions, ticklers, releases and timeline entries are inserted in bulk
+like the demo people (constituents/demo.py), with one audit event for the load. Deterministic
+for a seed: the same seed gives the same cases (dates count back from today)."""
 
 import contextlib
 import functools
@@ -372,8 +372,9 @@ class _Story:
     def assign(self, member: Membership, team: Team, *, by: Membership | None) -> None:
         """A reassignment as assign_case writes it; the case's ticklers follow it."""
         old = self.owner.pk if self.owner else None
-        self.add(ActionKind.ASSIGNMENT, f"Assigned to {member.user.display_name} ({team.name})",
-                 by=by or member, details={"assignee": [old, member.pk], "team": [team.pk, team.pk]})  # fmt: skip
+        details = {"assignee": [old, member.pk], "team": [team.pk, team.pk]}
+        subject = f"Assigned to {member.user.display_name} ({team.name})"
+        self.add(ActionKind.ASSIGNMENT, subject, by=by or member, details=details)
         self.owner = member
 
     def move(self, new: str, *, note: str = "", resolution: str = "", public: bool = True) -> None:
@@ -436,7 +437,8 @@ def _agencies(
             org = constituent_services.create_organization(
                 office, by=None,
                 fields={"name": spec.name, "kind": OrganizationKind.AGENCY,
-                        "email": f"liaison@{spec.domain}", "phone": f"+1202555{rng.randint(100, 199):04d}",
+                        "email": f"liaison@{spec.domain}",
+                        "phone": f"+1202555{rng.randint(100, 199):04d}",
                         "website": f"https://{spec.domain}/", "address": spec.address},
             )  # fmt: skip
             if spec.liaison and pool:
@@ -576,11 +578,12 @@ def _setup(
         template__in=[t for _s, _t, t in types if t is not None]
     ).values_list("template_id", "kind", "title"):
         steps[template_id].append((kind, title))
+    tags = Tag.objects.for_office(office).filter(is_deprecated=False)
     return _Setup(
         office=office, types=types, steps=steps, teams=teams, team_members=team_members,
         everyone=sorted({*workers, *managers}, key=lambda m: m.pk),
         manager=managers[0] if managers else None, agencies=agencies, contacts=contacts,
-        tags={t.name.lower(): t for t in Tag.objects.for_office(office).filter(is_deprecated=False)},
+        tags={t.name.lower(): t for t in tags},
         people=pool, households=households, districts=districts,
     )  # fmt: skip
 

@@ -37,7 +37,7 @@ def _member_choices(office, *, blank: str) -> list[tuple[str, str]]:
 
 
 def _team_choices(office, *, blank: str) -> list[tuple[str, str]]:
-    return [("", blank)] + [(str(t.pk), t.name) for t in queries.teams(office)]
+    return [("", blank)] + [(str(pk), name) for pk, name in queries.team_names(office)]
 
 
 def _agency_choices(office) -> list[tuple[str, str]]:
@@ -246,9 +246,7 @@ class CaseFilterForm(StyledForm):
         self.fields["assignee"].choices = [("", _("Anyone"))] + [
             (m.pk, m.user.display_name) for m in queries.caseworkers(office)
         ]
-        self.fields["team"].choices = [("", _("Any team"))] + [
-            (t.pk, t.name) for t in queries.teams(office)
-        ]
+        self.fields["team"].choices = [("", _("Any team"))] + list(queries.team_names(office))
         self.fields["priority"].choices = [("", _("Any priority"))] + list(CasePriority.choices)
 
     def values(self) -> dict:

@@ -358,6 +358,11 @@ def teams(office: Office) -> QuerySet[Team]:
     return Team.objects.for_office(office).prefetch_related("members__user").order_by("name")
 
 
+def team_names(office: Office) -> list[tuple[int, str]]:
+    """(id, name) of the office's teams, for choosing one."""
+    return list(Team.objects.for_office(office).order_by("name").values_list("pk", "name"))
+
+
 def letter_templates(office: Office, *, active_only: bool = False) -> QuerySet[LetterTemplate]:
     templates = LetterTemplate.objects.for_office(office).order_by("kind", "name")
     return templates.filter(is_active=True) if active_only else templates

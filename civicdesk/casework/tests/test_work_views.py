@@ -321,3 +321,14 @@ def test_the_board_queries_do_not_grow_with_the_cases(web, alice, board_cases, w
         open_case(ward1, alice, john, housing, f"More {n}", assignee=alice)
     with django_assert_num_queries(15):
         client.get(BOARD)
+
+
+def test_my_work_lists_a_few_later_todos_and_counts_the_rest(web, alice, case):
+    far = timezone.localdate() + dt.timedelta(days=30)
+    for n in range(23):
+        services.plan_action(case, by=alice, subject=f"Later {n}", due_on=far)
+    response = web(alice).get(reverse("casework:my-work"))
+    html = response.content.decode()
+    later = next(g for g in response.context["groups"] if g.key == "later")
+    assert (len(later.actions), later.more, later.total) == (20, 3, 23)
+    assert "And 3 more to-dos due later" in html

@@ -35,8 +35,12 @@ class WorkGroup:
     key: str  # overdue, today, week, later
     title: str
     actions: list[CaseAction] = field(default_factory=list)
+    more: int = 0  # to-dos of the group not listed (later ones come up as they fall due)
+    total: int = 0
 
 
+LATER_SHOWN = 20
+MY_WORK_LIMIT = 200
 GROUP_TITLES = {
     "overdue": gettext_lazy("Overdue"),
     "today": gettext_lazy("Due today"),
@@ -59,19 +63,28 @@ def work_groups(actions: list[CaseAction], today: dt.date) -> list[WorkGroup]:
         else:
             key = "week" if action.due_on <= week_end else "later"
         groups[key].actions.append(action)
+    for group in groups.values():
+        group.total = len(group.actions)
+    # What is due beyond this week needs no action today: a few are listed, the rest counted.
+    later = groups["later"]
+    later.more = max(0, len(later.actions) - LATER_SHOWN)
+    later.actions = later.actions[:LATER_SHOWN]
     return [group for group in groups.values() if group.actions]
 
 
 def _work_context(member: Membership) -> dict:
     today = stats.local_today(member.office)
-    actions = queries.my_work(member)
+    actions = queries.my_work(member, limit=MY_WORK_LIMIT)
     cases_due = stats.my_cases_due(member, today=today)
     for case in cases_due:
         case.is_overdue = case.due_on < today
     return {
         "today": today,
         "groups": work_groups(actions, today),
-        "todo_count": len(actions),
+        # my_work lists at most MY_WORK_LIMIT: count the rest only when there are more.
+        "todo_count": len(actions)
+        if len(actions) < MY_WORK_LIMIT
+        else queries.my_todos(member).count(),
         "cases_due": cases_due,
         "here": reverse("casework:my-work"),
     }
