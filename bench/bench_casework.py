@@ -4,9 +4,9 @@ people on PostgreSQL (100,000 people and 20,000 cases on SQLite), through Django
 Builds a throwaway installation (a temporary data folder; SQLite, or a scratch PostgreSQL
 database `civicdesk_bench_casework`, created and dropped), an office with 40 caseworkers in four
 teams and a manager, the starter case types, and loads straight into the tables (COPY /
-executemany): the people, the cases (a fifth still open, the older ones mostly closed, some
-overdue, one in seven sensitive), about five actions per case and about 20,000 planned to-dos
-on open cases, spread over the caseworkers. Then ANALYZE, and a few hundred requests each of:
+executemany): the people, the cases (a tenth still open, a third of those overdue; the older
+ones mostly closed; a quarter sensitive), about five actions per case and about 20,000 planned
+to-dos on open cases, spread over the caseworkers. Then ANALYZE, and a few hundred requests each of:
 
 - the case list page (`casework:case-list`) for the queues all, mine, overdue and
   waiting_agency, as a caseworker (who sees only their own sensitive cases), and "all" as the
@@ -52,7 +52,8 @@ CASEWORKERS, TEAMS = 40, 4
 ACTIONS_PER_CASE = 5
 CHUNK = 20_000
 QUEUES = ("all", "mine", "overdue", "waiting_agency")
-EXPLAINED = ("page list all", "page list mine", "page my work")  # the plans printed
+EXPLAINED = ("page list all", "page list mine", "page list overdue", "page list waiting_agency",
+             "page my work")  # fmt: skip
 
 
 # ---------------------------------------------------------------- the data
@@ -140,8 +141,8 @@ def load(connection, office, workers, teams, agencies, *, people: int, cases: in
                       "actions": Table(CaseAction, connection, now)}  # fmt: skip
         opened_at = now - timedelta(days=span * (1 - share), hours=rng.randint(0, 9))
         age = (now - opened_at).days
-        # Old cases are mostly finished, a tenth never are; a fifth of all are open.
-        if rng.random() < min(0.9, age / 240):
+        # Recent cases are mostly open, old ones mostly finished: a tenth of all are open.
+        if rng.random() < min(0.96, age / 120):
             status = "closed" if rng.random() < 0.85 else "resolved"
         else:
             status = rng.choices(["open", "waiting_agency", "waiting_constituent"], [3, 5, 2])[0]
@@ -152,6 +153,8 @@ def load(connection, office, workers, teams, agencies, *, people: int, cases: in
         last_at = opened_at + timedelta(days=rng.uniform(0, min(age, 90)))
         closed_at = last_at if not is_open else None
         due_on = (opened_at + timedelta(days=case_type.target_days or 30)).date()
+        if is_open:  # caseworkers move the due date of a case that is still going: a third overdue
+            due_on = today + timedelta(days=rng.randint(-30, 60))
         person_id = rng.randint(1, people)
         tables["cases"].add(
             id=number, office_id=office.pk, number=number, case_type_id=case_type.pk,
@@ -184,8 +187,8 @@ def load(connection, office, workers, teams, agencies, *, people: int, cases: in
                 updated_at=stamp(at),
             )  # fmt: skip
         if is_open and worker is not None:
-            # About one to-do for every ten cases in all (20,000 on 200,000).
-            for _ in range(rng.choices([0, 1, 2], [55, 35, 10])[0]):
+            # About one to-do per open case: 20,000 on 200,000 cases.
+            for _ in range(rng.choices([0, 1, 2], [20, 50, 30])[0]):
                 action_id += 1
                 todo_count += 1
                 tables["actions"].add(

@@ -15,7 +15,6 @@ like the demo people (constituents/demo.py), with one audit event for the load. 
 for a seed: the same seed gives the same cases (dates count back from today)."""
 
 import contextlib
-import functools
 import json
 import math
 import operator
@@ -289,6 +288,18 @@ URGENT_WORDS = ("Eviction", "Disconnection", "No heat", "shut off", "urgent")
 ROUNDS = [(1, 70), (2, 25), (3, 5)]
 
 
+class _StatusLabels(dict):
+    """language → {status: its name}, as the history shows it; looked up once per language
+    (gettext in the loop of thousands of status changes costs seconds)."""
+
+    def __missing__(self, language: str | None) -> dict[str, str]:
+        self[language] = {status.value: str(status.label) for status in CaseStatus}
+        return self[language]
+
+
+STATUS_LABELS = _StatusLabels()
+
+
 class _Now(Exception):
     """The story has reached today: the case stays as it is."""
 
@@ -296,16 +307,6 @@ class _Now(Exception):
 def _weighted(rng: random.Random, pairs: Iterable[tuple[Any, float]]) -> Any:
     values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights=weights)[0]
-
-
-def _label(status: str) -> str:
-    """A status's name as the history shows it."""
-    return _labels(status, translation.get_language())
-
-
-@functools.cache
-def _labels(status: str, language: str | None) -> str:
-    return str(CaseStatus(status).label)  # looked up once: gettext is slow in a loop
 
 
 @dataclass
@@ -346,6 +347,9 @@ class _Story:
     resolution: str = ""
     released_on: date | None = None
     finishes: list[tuple[datetime, str]] = field(default_factory=list)
+    labels: dict[str, str] = field(
+        default_factory=lambda: STATUS_LABELS[translation.get_language()]
+    )
 
     @property
     def target_days(self) -> int:
@@ -383,7 +387,9 @@ class _Story:
         if new == old or new not in self.case_type.next_statuses(old):
             return
         is_reopen = old in CLOSED_STATUSES and new not in CLOSED_STATUSES
-        subject = "Case reopened" if is_reopen else f"Status: {_label(old)} → {_label(new)}"
+        subject = (
+            "Case reopened" if is_reopen else f"Status: {self.labels[old]} → {self.labels[new]}"
+        )
         body = "\n\n".join(part for part in (note, resolution) if part)
         self.add(
             ActionKind.STATUS_CHANGE,
@@ -1006,7 +1012,7 @@ def _timeline(m: _Case) -> list[dict[str, Any]]:
         for person_id in (m.person.pk, *m.family)
     ]  # fmt: skip
     for at, status in m.story.finishes:
-        label = _label(status).lower()
+        label = m.story.labels[status].lower()
         entries.append({
             **common, "person_id": m.person.pk, "occurred_at": at,
             "subject": hidden or f"Case {reference} {label}", "logged_by_id": m.row["assignee_id"],

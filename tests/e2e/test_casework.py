@@ -6,7 +6,6 @@ with axe-core and under the real Content-Security-Policy."""
 
 import datetime as dt
 import os
-import re
 
 import pytest
 from django.urls import reverse
