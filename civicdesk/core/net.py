@@ -1,7 +1,8 @@
-"""Where a request comes from."""
+"""Where a request comes from, and where it may go back to."""
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -13,3 +14,12 @@ def client_ip(request: HttpRequest) -> str | None:
         if forwarded:
             return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def posted_next(request: HttpRequest, fallback: str) -> str:
+    """The POSTed `next` address when it stays on this site ("//elsewhere" does not), else
+    `fallback`: where a form goes back to after it is done."""
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback

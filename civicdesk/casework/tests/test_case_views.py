@@ -300,3 +300,13 @@ def test_the_work_queues_show_their_counts(web, alice, ward1, john, housing):
     }
     assert tabs == {"mine": 1, "team": 0, "unassigned": 0, "due_week": 0, "overdue": 0,
                     "waiting_agency": 0, "all": None, "closed": None}  # fmt: skip
+
+
+def test_bulk_reassign_never_sends_you_off_site(web, manny, bella, case):
+    response = web(manny).post(
+        reverse("casework:case-bulk-assign"),
+        {"case_ids": [case.pk], "assignee": bella.pk, "next": "//evil.example/"},
+    )
+    assert response["Location"] == reverse("casework:case-list")
+    case.refresh_from_db()
+    assert case.assignee == bella

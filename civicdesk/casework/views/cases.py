@@ -28,6 +28,7 @@ from civicdesk.constituents import queries as constituent_queries
 from civicdesk.constituents.models import Person
 from civicdesk.core.access import get_for_member, require_member
 from civicdesk.core.errors import DomainError
+from civicdesk.core.net import posted_next
 
 from . import letters, records
 
@@ -117,9 +118,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_member("case.bulk_assign")
 def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     member = request.member
-    back = request.POST.get("next") or reverse("casework:case-list")
-    if not back.startswith("/"):
-        back = reverse("casework:case-list")
+    back = posted_next(request, reverse("casework:case-list"))
     form = BulkAssignForm(request.POST, member=member)
     if not form.is_valid():
         for errors in form.errors.values():

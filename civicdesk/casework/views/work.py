@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +19,7 @@ from civicdesk.casework.models import CaseAction, CaseStatus
 from civicdesk.core.access import get_for_member, require_member
 from civicdesk.core.errors import DomainError
 from civicdesk.core.htmx import partial_or_page
+from civicdesk.core.net import posted_next
 
 BOARD_CAP = 50
 
@@ -97,13 +98,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, template, _work_context(request.member))
 
 
-def _back_to(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
-
 @require_POST
 @require_member("case.edit")
 def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
@@ -128,7 +122,7 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, _("Done: %(subject)s") % {"subject": action.subject})
-    return redirect(_back_to(request, reverse("casework:my-work")))
+    return redirect(posted_next(request, reverse("casework:my-work")))
 
 
 # ---------------------------------------------------------------- the status board
