@@ -310,3 +310,25 @@ def test_bulk_reassign_never_sends_you_off_site(web, manny, bella, case):
     assert response["Location"] == reverse("casework:case-list")
     case.refresh_from_db()
     assert case.assignee == bella
+
+
+def test_the_filter_swap_answers_the_rows_without_counting_the_queues(web, alice, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web(alice)
+    url = reverse("casework:case-list")
+    with CaptureQueriesContext(connection) as page:
+        client.get(url, {"q": "claim"})
+    with CaptureQueriesContext(connection) as swap:
+        response = client.get(url, {"q": "claim"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'id="case-rows"' in html
+    assert "queue-tabs" not in html
+
+    def case_counts(queries) -> int:
+        return sum("COUNT(" in q["sql"] and '"casework_case"' in q["sql"] for q in queries)
+
+    # The page counts the matches and the queues (the aggregate and the team count); the swap
+    # counts only the matches.
+    assert (case_counts(page.captured_queries), case_counts(swap.captured_queries)) == (3, 1)

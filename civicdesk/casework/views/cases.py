@@ -79,7 +79,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         page = queries.case_list(member, flt, after=after, limit=PAGE_SIZE)
     except queries.BadCaseCursor:
         page = queries.case_list(member, flt, limit=PAGE_SIZE)
-    counts = queries.queue_counts(member)
+    # The queue tabs are outside the rows that htmx swaps: their counts are for whole pages only.
+    counts = {} if _is_htmx(request) else queries.queue_counts(member)
     params = {k: v for k, v in request.GET.items() if k not in ("after", "queue") and v}
     here = reverse("casework:case-list")
     tabs = [
