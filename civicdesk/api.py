@@ -13,8 +13,12 @@ from civicdesk.casework.api import router as casework_router
 from civicdesk.constituents.api import router as constituents_router
 from civicdesk.core.api import error_body
 from civicdesk.core.errors import DomainError
+from civicdesk.dedupe.api import router as dedupe_router
+from civicdesk.exports.api import router as exports_router
 from civicdesk.core.net import client_ip
 from civicdesk.geo.api import router as geo_router
+from civicdesk.imports.api import router as imports_router
+from civicdesk.interchange.api import router as interchange_router
 from civicdesk.jobs.api import router as jobs_router
 from civicdesk.tags.api import router as tags_router
 
@@ -117,3 +121,7 @@ api.add_router("", constituents_router)
 api.add_router("", tags_router)
 api.add_router("", geo_router)
 api.add_router("", casework_router)
+api.add_router("", imports_router)
+api.add_router("", dedupe_router)
+api.add_router("", exports_router)
+api.add_router("", interchange_router)

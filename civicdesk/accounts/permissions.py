@@ -73,6 +73,12 @@ PERMISSIONS: dict[str, set[str]] = {
     "case.status_link": MANAGERS | {Role.CASEWORKER},
     "casetype.manage": ADMINS,  # case types, workflows, templates, teams
     "letter.manage": MANAGERS,  # the letter library
+    # data in and out
+    "import.run": MANAGERS,  # import people from files, save column mappings
+    "dedupe.review": MANAGERS,  # the duplicates queue: merge, not a duplicate, later; undo a merge
+    "dedupe.configure": ADMINS,  # scan settings and the automatic-merge threshold
+    "office.export": ADMINS,  # the full office export
+    "interchange.run": ADMINS,  # US House CMS interchange import and export
 }
 
 

@@ -1,0 +1,5 @@
+"""The REST API of exports."""
+
+from ninja import Router
+
+router = Router(tags=["Exports"])

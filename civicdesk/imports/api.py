@@ -1,0 +1,5 @@
+"""The REST API of imports."""
+
+from ninja import Router
+
+router = Router(tags=["Imports"])

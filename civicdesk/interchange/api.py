@@ -1,0 +1,5 @@
+"""The REST API of interchange."""
+
+from ninja import Router
+
+router = Router(tags=["Interchange"])
