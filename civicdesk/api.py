@@ -13,9 +13,9 @@ from civicdesk.casework.api import router as casework_router
 from civicdesk.constituents.api import router as constituents_router
 from civicdesk.core.api import error_body
 from civicdesk.core.errors import DomainError
+from civicdesk.core.net import client_ip
 from civicdesk.dedupe.api import router as dedupe_router
 from civicdesk.exports.api import router as exports_router
-from civicdesk.core.net import client_ip
 from civicdesk.geo.api import router as geo_router
 from civicdesk.imports.api import router as imports_router
 from civicdesk.interchange.api import router as interchange_router
