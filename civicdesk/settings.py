@@ -396,6 +396,8 @@ CIVICDESK_UPLOAD_MAX_MB = checked_upload_max_mb(env_int("CIVICDESK_UPLOAD_MAX_MB
 CIVICDESK_UPLOAD_SCANNER = checked_scanner(
     env("CIVICDESK_UPLOAD_SCANNER", "civicdesk.casework.documents.signature_scanner")
 )
+# People files larger than this are refused by the import wizard (the command has no limit).
+CIVICDESK_IMPORT_MAX_MB = env_int("CIVICDESK_IMPORT_MAX_MB", 2048)
 # Where clamd_scanner finds clamd (Debian's socket by default).
 CIVICDESK_CLAMD = checked_clamd(env("CIVICDESK_CLAMD", "unix:///var/run/clamav/clamd.ctl"))
 

@@ -43,7 +43,7 @@ from .forms import (
     contact_formsets,
 )
 from .models import CustomField, CustomFieldType, Household, Person
-from .validation import format_phone
+from .validation import format_phone, normalize_phone
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 20
@@ -421,6 +421,12 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, member=member)
     formsets = contact_formsets(request.POST or None)
     if request.method == "POST" and _all_valid(form, formsets):
+        # Before adding, the people who look alike (panels.DUPLICATE_CHECKS), unless the
+        # person confirmed with "Create anyway".
+        if not request.POST.get("confirm_new"):
+            similar = panels.similar_people(member.office, _draft(form, formsets))
+            if similar:
+                return _person_form_page(request, form, formsets, person=None, similar=similar)
         try:
             person = services.create_person(
                 member.office,
@@ -503,7 +509,28 @@ def _all_valid(form, formsets: dict) -> bool:
     return all(results)
 
 
-def _person_form_page(request, form, formsets, *, person, conflict=None) -> HttpResponse:
+def _draft(form, formsets: dict) -> dict:
+    """The person about to be created, as the duplicate checks compare it."""
+    fields = form.person_fields()
+    phones = []
+    for item in formsets["phone"].inputs():
+        try:
+            phones.append(normalize_phone(item.number))
+        except ValidationError:
+            continue
+    names = ("first_name", "middle_name", "last_name", "preferred_name", "birth_date",
+             "birth_year", "gender")  # fmt: skip
+    return {
+        **{name: fields.get(name) for name in names},
+        "emails": [item.email for item in formsets["email"].inputs()],
+        "phones": phones,
+        "addresses": [(a.line1, a.city, a.postcode) for a in formsets["address"].inputs()],
+    }
+
+
+def _person_form_page(
+    request, form, formsets, *, person, conflict=None, similar=None
+) -> HttpResponse:
     # 200 even with errors: a 4xx document makes browsers log a console error for a normal
     # "fix the form" moment.
     context = {
@@ -512,7 +539,8 @@ def _person_form_page(request, form, formsets, *, person, conflict=None) -> Http
         "formsets": formsets,
         "person": person,
         "conflict": conflict,
-        "has_errors": request.method == "POST",
+        "similar": similar,
+        "has_errors": request.method == "POST" and not similar,
     }
     return render(request, "constituents/person_form.html", context)
 
