@@ -398,6 +398,8 @@ CIVICDESK_UPLOAD_SCANNER = checked_scanner(
 )
 # People files larger than this are refused by the import wizard (the command has no limit).
 CIVICDESK_IMPORT_MAX_MB = env_int("CIVICDESK_IMPORT_MAX_MB", 2048)
+# House CMS interchange ZIPs larger than this are refused by the upload page.
+CIVICDESK_INTERCHANGE_MAX_MB = env_int("CIVICDESK_INTERCHANGE_MAX_MB", 2048)
 # Where clamd_scanner finds clamd (Debian's socket by default).
 CIVICDESK_CLAMD = checked_clamd(env("CIVICDESK_CLAMD", "unix:///var/run/clamav/clamd.ctl"))
 

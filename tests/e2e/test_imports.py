@@ -17,7 +17,7 @@ from civicdesk.imports import services
 from civicdesk.imports.models import ImportBatch, ImportFailure, ImportState
 from conftest import SCREENSHOTS, axe_violations, login, run_worker
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared/data/voter-files/synthetic-samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "tests/data/voter-files/synthetic-samples"
 BAD_ROW_CSV = (
     "First Name,Last Name,Email,Birth Date,ZIP\n"
     "Ada,Lovelace,ada@example.org,12/10/1985,20001\n"

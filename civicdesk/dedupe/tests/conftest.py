@@ -11,7 +11,7 @@ from civicdesk.constituents.models import Address, ExternalId, Person
 from civicdesk.constituents.validation import AddressIn, EmailIn, PhoneIn
 from civicdesk.dedupe.models import DuplicatePair
 
-FEBRL = Path(__file__).resolve().parents[4] / "shared" / "data" / "record-linkage" / "febrl"
+FEBRL = Path(__file__).resolve().parents[3] / "tests" / "data" / "record-linkage" / "febrl"
 
 
 def make_person(

@@ -19,7 +19,7 @@ from civicdesk.dedupe.evaluate import EvaluationError, evaluate
 from civicdesk.tabular.mapping import PersonRecord
 
 REPO = Path(__file__).resolve().parents[3]
-DATA = REPO.parent / "shared" / "data" / "record-linkage"
+DATA = REPO / "tests" / "data" / "record-linkage"
 LINKAGE = REPO / "bench" / "linkage"
 LAST_LINE = re.compile(r"^precision=\d\.\d{3} recall=\d\.\d{3} f1=\d\.\d{3}$")
 

@@ -13,7 +13,7 @@ from civicdesk.imports.models import ImportBatch, ImportFailure, ImportState, Sa
 from civicdesk.jobs.tasks import run_job
 from conftest import make_member
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared/data/voter-files/synthetic-samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "tests/data/voter-files/synthetic-samples"
 JSON = "application/json"
 PEOPLE_CSV = (
     b"First Name,Last Name,Email,Birth Date,ZIP\n"

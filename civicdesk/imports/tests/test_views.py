@@ -18,7 +18,7 @@ from civicdesk.jobs.models import Job
 from civicdesk.jobs.tasks import run_job
 from conftest import make_member
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared/data/voter-files/synthetic-samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "tests/data/voter-files/synthetic-samples"
 
 PEOPLE_CSV = (
     b"First Name,Last Name,Email,Birth Date,ZIP\n"

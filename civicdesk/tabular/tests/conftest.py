@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "tests" / "data"
 SAMPLES = DATA / "voter-files" / "synthetic-samples"
 LAYOUTS = DATA / "voter-files" / "layouts"
 CHICAGO = DATA / "record-linkage" / "dedupe-chicago-early-childhood"
