@@ -398,6 +398,12 @@ CIVICDESK_UPLOAD_SCANNER = checked_scanner(
 )
 # People files larger than this are refused by the import wizard (the command has no limit).
 CIVICDESK_IMPORT_MAX_MB = env_int("CIVICDESK_IMPORT_MAX_MB", 2048)
+# Imports: rows per transaction (each one a checkpoint); how long a running import may stay
+# silent before the worker's scheduler resumes it; PostgreSQL foreign-key checks per chunk
+# instead of per row (needs the right to set session_replication_role; docs/imports-admin.md).
+IMPORT_CHUNK_ROWS = env_int("CIVICDESK_IMPORT_CHUNK_ROWS", 5000)
+IMPORT_STALE_SECONDS = env_int("CIVICDESK_IMPORT_STALE_SECONDS", 120)
+IMPORT_SET_BASED_CHECKS = env_bool("CIVICDESK_IMPORT_SET_BASED_CHECKS", True)
 # House CMS interchange ZIPs larger than this are refused by the upload page.
 CIVICDESK_INTERCHANGE_MAX_MB = env_int("CIVICDESK_INTERCHANGE_MAX_MB", 2048)
 # Where clamd_scanner finds clamd (Debian's socket by default).
