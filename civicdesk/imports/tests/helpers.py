@@ -22,7 +22,7 @@ from civicdesk.imports.models import ImportBatch
 from civicdesk.tabular.mapping import PRESETS, load_mapping
 
 REPO = Path(__file__).resolve().parents[3]
-SAMPLES = REPO.parent / "shared" / "data" / "voter-files" / "synthetic-samples"
+SAMPLES = REPO / "tests" / "data" / "voter-files" / "synthetic-samples"
 STATES = ("nc", "fl", "oh", "ny", "nj", "de", "ut", "ok")
 
 
