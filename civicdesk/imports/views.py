@@ -195,7 +195,7 @@ def _starting_mapping(request: HttpRequest, batch: ImportBatch) -> tuple[Mapping
     if kind == "preset" and key in PRESETS:
         preset = PRESETS[key]
         return Mapping.from_dict(preset.mapping.to_dict()), start, preset.label
-    if kind == "saved" and key.isdigit():
+    if kind == "saved" and key.isascii() and key.isdigit():
         saved = SavedMapping.objects.for_office(batch.office).filter(pk=int(key)).first()
         if saved is not None:
             return Mapping.from_dict(saved.mapping), start, saved.name

@@ -517,7 +517,11 @@ class Exporter:
 
                 def place(action: CaseAction) -> tuple:
                     number = str((action.details or {}).get("cms_transaction", ""))
-                    return (0, int(number), action.pk) if number.isdigit() else (1, 0, action.pk)
+                    return (
+                        (0, int(number), action.pk)
+                        if (number.isascii() and number.isdigit())
+                        else (1, 0, action.pk)
+                    )
 
                 yield case, sorted(mine, key=place)
 

@@ -468,7 +468,7 @@ def parse_date(value: str, order: str = "", *, today: date | None = None) -> dat
     if not text or _TIME_ONLY.fullmatch(text):
         return None
     head = text.split(" ", 1)[0].split("T", 1)[0] if len(text) > 10 else text
-    if head.isdigit() and len(head) == 8:
+    if head.isascii() and head.isdigit() and len(head) == 8:
         if order in ("MDY", "DMY") and not head.startswith(("19", "20")):
             a, b, y = int(head[:2]), int(head[2:4]), int(head[4:])
             return _ymd(y, a, b) if order == "MDY" else _ymd(y, b, a)
@@ -584,7 +584,7 @@ def normalize_postcode(value: str, country: str = "") -> str:
     zeros) is padded. Other countries' codes are kept, in capitals."""
     value = " ".join(value.split())
     if country in ("", "US"):
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             if 3 <= len(value) <= 5:
                 return value.zfill(5)
             if len(value) in (8, 9):
@@ -796,12 +796,12 @@ class RowMapper:
     def _birth_year(self, record: PersonRecord, value: str, problems: list[str]) -> None:
         if not value or record.birth_date is not None:
             return
-        if value.isdigit() and len(value) == 4:
+        if value.isascii() and value.isdigit() and len(value) == 4:
             year = int(value)
             if 1880 <= year <= self._today.year:
                 record.birth_year = year
                 return
-        if value.isdigit() and int(value) == 0:
+        if value.isascii() and value.isdigit() and int(value) == 0:
             return  # some files write 0000 for unknown
         problems.append(f"Birth year “{value}” is not a year between 1880 and today.")
 
@@ -851,7 +851,7 @@ def _position(source: str) -> int | None:
     """ "Column 7" -> 6."""
     if source.startswith("Column "):
         number = source[7:].strip()
-        if number.isdigit() and int(number) >= 1:
+        if number.isascii() and number.isdigit() and int(number) >= 1:
             return int(number) - 1
     return None
 

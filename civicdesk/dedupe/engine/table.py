@@ -201,6 +201,7 @@ class Table:
         for code, text in enumerate(dates.values):
             if (
                 len(text) == 10
+                and text.isascii()  # "²" is a digit to isdigit() but not to int()
                 and text[:4].isdigit()
                 and text[5:7].isdigit()
                 and text[8:].isdigit()

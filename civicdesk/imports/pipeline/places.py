@@ -31,7 +31,7 @@ def district_key(value: str) -> str:
     """The form district names, codes and file values are compared in: case and spaces
     ignored, leading zeros of a number dropped ("03" is "3")."""
     text = " ".join(str(value).split()).casefold()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return str(int(text))
     return text
 
