@@ -203,6 +203,7 @@ def tune_transaction() -> bool:
 
     - A larger pending list for GIN indexes (the people search's trigram index): new entries
       go in bulk rather than every 4 MB.
+    - synchronous_commit off: a chunk's commit does not wait for the disk.
     - The row-by-row foreign key triggers off (session_replication_role = replica), when the
       database role may do so (a superuser, or `GRANT SET ON PARAMETER
       session_replication_role TO ...`) and settings.IMPORT_SET_BASED_CHECKS is not False: the
@@ -213,6 +214,9 @@ def tune_transaction() -> bool:
         return False
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL gin_pending_list_limit = %s", [GIN_PENDING_KB])
+        # The commit does not wait for its WAL to reach the disk: a crash of the database
+        # server may lose the last chunks, whole, checkpoint included; the import redoes them.
+        cursor.execute("SET LOCAL synchronous_commit = off")
     if not getattr(settings, "IMPORT_SET_BASED_CHECKS", True):
         return False
     name = connection.settings_dict["NAME"]

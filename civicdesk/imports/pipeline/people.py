@@ -39,7 +39,8 @@ def name_key(last_name: str, first_name: str) -> str:
 
 
 class AddressState:
-    """The person's primary address: stored, new, or moved by a row."""
+    """An address of the person, as stored or as the rows make it (imports change only the
+    primary one: new, or moved by a row)."""
 
     __slots__ = (
         "id", "line1", "line2", "city", "region", "postcode", "country", "latitude",

@@ -24,7 +24,7 @@ from civicdesk.geo.models import AddressPoint, District, DistrictLayer
 from . import bulk, text
 
 LOCAL_SOURCE = "local"
-NUMBER_AT_END = re.compile(r"(\d+)$")
+NUMBER_AT_END = re.compile(r"([0-9]+)$")
 
 
 def district_key(value: str) -> str:

@@ -303,3 +303,16 @@ def test_the_preview_warns_of_a_new_row_resembling_someone(ward1, manny, tmp_pat
     assert row.match == "new"
     assert [person["name"] for person in row.similar] == ["Ada Lovelace"]
     assert row.similar[0]["percent"] >= 50
+
+
+def test_a_queued_batch_whose_worker_died_is_queued_again(ward1, manny, tmp_path):
+    batch = prepared_batch(ward1, generic_file(tmp_path, PEOPLE), by=manny, mapping=GENERIC)
+    job = services.start_import(batch, by=manny)
+    claim_job(job.pk)  # a worker took the job, then died before starting the batch
+    assert services.stalled_batches() == []
+    later = timezone.now() + timedelta(seconds=services.stale_seconds() + 1)
+    assert [b.pk for b in services.stalled_batches(later)] == [batch.pk]
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(minutes=10))
+    assert services.resume_stalled() == [batch.pk]
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED
