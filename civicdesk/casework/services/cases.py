@@ -53,7 +53,7 @@ from ._common import require, same_office, text
 __all__ = [
     "CASE_INTERACTION_SOURCE", "allowed_statuses", "apply_template", "assign_case",
     "bulk_assign", "change_status", "complete_action", "create_case_type",
-    "ensure_release_for_agency", "log_action", "open_case", "plan_action", "save_team",
+    "ensure_release_for_agency", "log_action", "next_case_number", "open_case", "plan_action", "save_team",
     "save_template", "touch", "update_case", "update_case_type",
 ]  # fmt: skip
 
@@ -68,7 +68,7 @@ CASE_INTERACTION_SOURCE = "casework.case"
 # ---------------------------------------------------------------- helpers
 
 
-def _next_number(office_id: int) -> int:
+def next_case_number(office_id: int) -> int:
     """The office's next case number; the counter row lock makes two openings never share one."""
     CaseCounter.objects.get_or_create(office_id=office_id)
     counter = CaseCounter.objects.select_for_update().get(office_id=office_id)
@@ -206,7 +206,7 @@ def open_case(
         due_on = timezone.localdate() + dt.timedelta(days=case_type.target_days)
     case = Case.objects.create(
         office=office,
-        number=_next_number(office.pk),
+        number=next_case_number(office.pk),
         case_type=case_type,
         subject=subject[:200],
         description=(description or "").strip(),

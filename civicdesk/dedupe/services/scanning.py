@@ -28,8 +28,7 @@ SCAN_JOB = "dedupe.scan"
 # The stages of a scan and the share of its progress bar each takes (percent, from, to).
 SCAN_STAGES: dict[str, tuple[int, int]] = {
     "load": (0, 10),
-    "learn": (10, 35),
-    "compare": (35, 90),
+    "compare": (10, 90),  # learning the field weights included: one engine pass
     "store": (90, 95),
     "merge": (95, 100),
 }
@@ -77,15 +76,11 @@ def start_scan(office: Office, *, by: Membership | None) -> Job:
     return job
 
 
-def _learned_model(
-    settings: DedupeSettings, records: list, report: Progress
-) -> tuple[Any, datetime | None]:
-    if len(records) >= LEARN_AT_LEAST:
-        model = engine.learn(records, progress=lambda done, total: report("learn", done, total))
-        return model, timezone.now()
-    report("learn", 1, 1)
-    model = engine.Model.from_dict(settings.model) if settings.model else engine.Model.default()
-    return model, settings.learned_at
+def _stored_model(settings: DedupeSettings, people: int) -> Any | None:
+    """The model to score with when the office is too small to learn from (None: learn now)."""
+    if people >= LEARN_AT_LEAST:
+        return None
+    return engine.Model.from_dict(settings.model) if settings.model else engine.Model.default()
 
 
 def scan_office(
@@ -105,15 +100,18 @@ def scan_office(
             report("load", done, total)
     report("load", total, total)
     result = ScanResult(people=total)
-    model, learned_at = _learned_model(settings, records, report)
-    found = []
+    model = _stored_model(settings, total)
+    learned_at = settings.learned_at if model is not None else timezone.now()
+    found = []  # engine.scan learns (when model is None) and finds in one pass
     if len(records) >= 2:
-        found = engine.find_pairs(
+        model, found = engine.scan(
             records,
             model=model,
             threshold=engine.SHIPPED_THRESHOLD,
             progress=lambda done, total: report("compare", done, total),
         )
+    elif model is None:
+        model = engine.Model.default()
     del records
     now = timezone.now()
     with transaction.atomic():

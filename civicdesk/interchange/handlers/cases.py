@@ -8,7 +8,7 @@ on the case's first entry ("Case imported from the House CMS"), which exports le
 import secrets
 
 from django.core.files import File
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicdesk.casework import services as casework_services
@@ -21,7 +21,6 @@ from civicdesk.casework.models import (
     ActionState,
     Case,
     CaseAction,
-    CaseCounter,
     CaseDistrict,
     CaseDocument,
     CaseParty,
@@ -86,16 +85,6 @@ def imported_case_type(context) -> CaseType:
         return case_type
 
     return context.cached("case-type", find_or_make)
-
-
-def _next_number(office_id: int) -> int:
-    # As casework numbers the cases it opens: gapless, under the counter's row lock.
-    CaseCounter.objects.get_or_create(office_id=office_id)
-    counter = CaseCounter.objects.select_for_update().get(office_id=office_id)
-    counter.last_number = F("last_number") + 1
-    counter.save(update_fields=["last_number"])
-    counter.refresh_from_db(fields=["last_number"])
-    return counter.last_number
 
 
 def case_of(context, record) -> Case | Result:
@@ -166,7 +155,7 @@ def case(context, record) -> Result:
         return Result.imported(existing)
     new = Case.objects.create(
         office=context.office,
-        number=_next_number(context.office.pk),
+        number=casework_services.next_case_number(context.office.pk),
         case_type=imported_case_type(context),
         primary_person=person,
         created_by=context.by,
