@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
 from civicdesk.audit.models import AuditEvent
+from civicdesk.core.access import require
 from civicdesk.core.errors import DomainError, NotAllowed
 from civicdesk.geo import geocoding
 from civicdesk.geo import services as geo_services
@@ -112,12 +113,6 @@ class ConstituentRefused(DomainError):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _require(by: Membership | None, permission: str, office_id: int) -> None:
-    assert by is None or by.office_id == office_id  # doors check this; a mismatch is a bug
-    if by is not None and not by.can(permission):
-        raise NotAllowed(_("Your role does not allow this."))
 
 
 def _same_office(obj: Any, office_id: int, what: str) -> None:
@@ -480,7 +475,7 @@ def start_district_assignment(
     office: Office, *, by: Membership | None, layer: DistrictLayer | None = None
 ) -> Job:
     """Queue the job that puts every address into its district of `layer` (or of every layer)."""
-    _require(by, "district.manage", office.pk)
+    require(by, "district.manage", office.pk)
     if layer is not None:
         _same_office(layer, office.pk, _("map"))
     title = (
@@ -497,7 +492,7 @@ def start_district_assignment(
 @transaction.atomic
 def start_geocoding(office: Office, *, by: Membership | None) -> Job:
     """Queue the job that geocodes every address without a position."""
-    _require(by, "geocode.run", office.pk)
+    require(by, "geocode.run", office.pk)
     job = start_job(office, kind=GEOCODE_JOB, title=_("Geocode addresses"), by=by)
     audit.record(by, "address.geocoding_started", job, office=office)
     return job
@@ -579,7 +574,7 @@ def create_person(
     """Add a person with their contact points and tags. Addresses without a position are
     geocoded when a geocoder is set up (before the transaction opens), and every positioned
     address gets its districts."""
-    _require(by, "person.edit", office.pk)
+    require(by, "person.edit", office.pk)
     positions = _geocode_ahead(office, addresses)
     with transaction.atomic():
         return _create_person(
@@ -675,7 +670,7 @@ def update_person(
     """Save an edit made on `version` of the person. Refused with EditConflict when someone
     saved in between; a list left None is unchanged. Bumps the version. New addresses are
     geocoded before the transaction opens."""
-    _require(by, "person.edit", person.office_id)
+    require(by, "person.edit", person.office_id)
     known = [_address_key(a) for a in Address.objects.filter(person_id=person.pk)]
     positions = _geocode_ahead(person.office, addresses, known=known)
     with transaction.atomic():
@@ -736,7 +731,7 @@ def _update_person(
 @transaction.atomic
 def delete_person(person: Person, *, by: Membership | None) -> None:
     """Delete a person and everything attached to them (the audit log keeps what they were)."""
-    _require(by, "person.delete", person.office_id)
+    require(by, "person.delete", person.office_id)
     tag_ids = list(person.tag_links.values_list("tag_id", flat=True))
     changes = {name: [value, None] for name, value in _person_snapshot(person).items() if value}
     changes.update({k: [v, None] for k, v in _contact_snapshot(person).items() if v})
@@ -750,7 +745,7 @@ def set_address_position(
     address: Address, *, by: Membership | None, latitude: float, longitude: float
 ) -> Address:
     """Drop the pin of an address by hand; its districts follow."""
-    _require(by, "person.edit", address.office_id)
+    require(by, "person.edit", address.office_id)
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValidationError(
             _("That position is not on Earth (latitude −90…90, longitude −180…180).")
@@ -788,7 +783,7 @@ def log_interaction(
     outcome: str = "",
 ) -> Interaction:
     """Add an entry to the person's timeline: a call, a walk-in, a letter..."""
-    _require(by, "interaction.log", person.office_id)
+    require(by, "interaction.log", person.office_id)
     errors: dict[str, list[str]] = {}
     if kind not in InteractionKind.values:
         errors["kind"] = [_("“%(value)s” is not a kind of interaction.") % {"value": kind}]
@@ -894,7 +889,7 @@ def tag_people(
 ) -> int:
     """Put tags on many people at once. Returns how many tags were added (already there: 0).
     A merged tag puts the tag it was merged into; a deprecated tag is refused (TagRefused)."""
-    _require(by, "tag.apply", office.pk)
+    require(by, "tag.apply", office.pk)
     tags = _pickable_tags(office, tag_ids)
     people = _people_of_office(office, person_ids)
     added: Counter = Counter()
@@ -933,7 +928,7 @@ def untag_people(
     office: Office, *, person_ids: Sequence[int], tag_ids: Sequence[int], by: Membership | None
 ) -> int:
     """Take tags off many people at once. Returns how many tags were removed."""
-    _require(by, "tag.apply", office.pk)
+    require(by, "tag.apply", office.pk)
     tags = _tags_of_office(office, tag_ids)
     people = _people_of_office(office, person_ids)
     removed: Counter = Counter()
@@ -972,7 +967,7 @@ def set_consent(
     given_on: dt.date,
 ) -> Consent:
     """Record the person's yes or no for a channel (replacing an earlier answer)."""
-    _require(by, "person.edit", person.office_id)
+    require(by, "person.edit", person.office_id)
     if channel not in Channel.values:
         raise ValidationError({"channel": _("“%(value)s” is not a channel.") % {"value": channel}})
     if not _text(source):
@@ -997,7 +992,7 @@ def add_external_id(
     person: Person, *, by: Membership | None, system: str, value: str
 ) -> ExternalId:
     """Link the person to their record in another system; an id belongs to one person."""
-    _require(by, "person.edit", person.office_id)
+    require(by, "person.edit", person.office_id)
     system, value = slugify(system)[:50], _text(value)
     if not system or not value:
         raise ValidationError(_("Give both the system and the id."))
@@ -1035,7 +1030,7 @@ def add_position(
     source: str = "",
 ) -> Position:
     """Note where the person stands on an issue (a tag) or a bill."""
-    _require(by, "person.edit", person.office_id)
+    require(by, "person.edit", person.office_id)
     if stance not in Stance.values:
         raise ValidationError({"stance": _("“%(value)s” is not a position.") % {"value": stance}})
     bill_number = _text(bill_number).upper()
@@ -1074,7 +1069,7 @@ def create_household(
     member_ids: Sequence[int] = (),
 ) -> Household:
     """A household, with the given people moved into it."""
-    _require(by, "household.edit", office.pk)
+    require(by, "household.edit", office.pk)
     if not _text(name):
         raise ValidationError({"name": _("A household needs a name.")})
     household = Household.objects.create(
@@ -1094,7 +1089,7 @@ def _household_snapshot(household: Household) -> dict:
 
 @transaction.atomic
 def update_household(household: Household, *, by: Membership | None, fields: dict) -> Household:
-    _require(by, "household.edit", household.office_id)
+    require(by, "household.edit", household.office_id)
     before = audit.snapshot(household, HOUSEHOLD_FIELDS)
     for name in set(fields) & set(HOUSEHOLD_FIELDS):
         setattr(household, name, _text(fields[name]))
@@ -1110,7 +1105,7 @@ def update_household(household: Household, *, by: Membership | None, fields: dic
 @transaction.atomic
 def delete_household(household: Household, *, by: Membership | None) -> None:
     """Dissolve a household: its members stay, no longer grouped."""
-    _require(by, "household.edit", household.office_id)
+    require(by, "household.edit", household.office_id)
     members = list(household.members.values_list("pk", flat=True))
     audit.record(by, "household.deleted", household, changes={"members": [members, None]})
     household.delete()
@@ -1118,7 +1113,7 @@ def delete_household(household: Household, *, by: Membership | None) -> None:
 
 @transaction.atomic
 def add_to_household(household: Household, *, by: Membership | None, person: Person) -> Person:
-    _require(by, "household.edit", household.office_id)
+    require(by, "household.edit", household.office_id)
     _same_office(person, household.office_id, _("person"))
     stored = Person.objects.select_for_update().get(pk=person.pk)
     person.household = household
@@ -1132,7 +1127,7 @@ def add_to_household(household: Household, *, by: Membership | None, person: Per
 
 @transaction.atomic
 def remove_from_household(person: Person, *, by: Membership | None) -> Person:
-    _require(by, "household.edit", person.office_id)
+    require(by, "household.edit", person.office_id)
     stored = Person.objects.select_for_update().get(pk=person.pk)
     person.household = None
     if stored.household_id is None:
@@ -1188,7 +1183,7 @@ def create_organization(
     office: Office, *, by: Membership | None, fields: dict[str, Any]
 ) -> Organization:
     """Add an agency, business, school or group to the directory."""
-    _require(by, "organization.edit", office.pk)
+    require(by, "organization.edit", office.pk)
     org = Organization(office=office)
     _apply_organization(org, fields)
     org.save()
@@ -1201,7 +1196,7 @@ def create_organization(
 def update_organization(
     org: Organization, *, by: Membership | None, fields: dict[str, Any]
 ) -> Organization:
-    _require(by, "organization.edit", org.office_id)
+    require(by, "organization.edit", org.office_id)
     before = audit.snapshot(org, ORGANIZATION_FIELDS)
     _apply_organization(org, fields)
     org.save()
@@ -1214,7 +1209,7 @@ def update_organization(
 @transaction.atomic
 def delete_organization(org: Organization, *, by: Membership | None) -> None:
     """Remove an organization from the directory, with the relationships to it."""
-    _require(by, "organization.edit", org.office_id)
+    require(by, "organization.edit", org.office_id)
     changes = {k: [v, None] for k, v in audit.snapshot(org, ORGANIZATION_FIELDS).items() if v}
     audit.record(by, "organization.deleted", org, changes=changes)
     org.delete()
@@ -1234,7 +1229,7 @@ def add_relationship(
     title: str = "",
 ) -> Relationship:
     """Relate the person to another person ("spouse") or to an organization ("employee")."""
-    _require(by, "person.edit", person.office_id)
+    require(by, "person.edit", person.office_id)
     if (other_person is None) == (organization is None):
         raise ValidationError(_("Relate the person to one other person or one organization."))
     if not _text(kind):
@@ -1265,7 +1260,7 @@ def add_relationship(
 
 @transaction.atomic
 def remove_relationship(relationship: Relationship, *, by: Membership | None) -> None:
-    _require(by, "person.edit", relationship.office_id)
+    require(by, "person.edit", relationship.office_id)
     target = relationship.other_person or relationship.organization
     audit.record(
         by,
@@ -1290,7 +1285,7 @@ def define_custom_field(
     choices: Sequence[str] = (),
 ) -> CustomField:
     """Add a field to the office's people. Choice fields need their choices."""
-    _require(by, "customfield.manage", office.pk)
+    require(by, "customfield.manage", office.pk)
     key = slugify(key or label).replace("-", "_")[:50]
     errors: dict[str, list[str]] = {}
     if not key:
@@ -1338,7 +1333,7 @@ def update_custom_field(
 ) -> CustomField:
     """Change a field's label, choices, order or whether it is offered (None: unchanged). Its
     key and type are fixed once created: values stored under the key keep their meaning."""
-    _require(by, "customfield.manage", field.office_id)
+    require(by, "customfield.manage", field.office_id)
     before = audit.snapshot(field, CUSTOM_FIELD_FIELDS)
     errors: dict[str, list[str]] = {}
     if label is not None:

@@ -20,6 +20,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from civicdesk.core.errors import NotAllowed
 
 POLICY_ATTRIBUTE = "civicdesk_access_policy"
 M = TypeVar("M", bound=Model)
@@ -74,3 +77,12 @@ def get_for_member(member: Any, queryset: QuerySet[M], pk: Any, *, need: str) ->
     if not member.can(need):
         raise PermissionDenied
     return get_object_or_404(queryset.filter(office=member.office), pk=pk)
+
+
+def require(by: Any, permission: str, office_id: int) -> None:
+    """For services: the acting membership's role must hold `permission`; `None` is the system
+    (a command, a job), which may do anything. Doors look records up in the member's own office
+    first, so a membership of another office here is a bug, not a refusal."""
+    assert by is None or by.office_id == office_id
+    if by is not None and not by.can(permission):
+        raise NotAllowed(_("Your role does not allow this."))

@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
-from civicdesk.core.errors import DomainError, NotAllowed
+from civicdesk.core.access import require
+from civicdesk.core.errors import DomainError
 from civicdesk.dedupe.services import similar_people
 from civicdesk.jobs.models import Job, JobState
 from civicdesk.jobs.services import start_job
@@ -80,12 +81,6 @@ class ImportRefused(DomainError):
     code = "import_refused"
 
 
-def _require(by: Membership | None, office_id: int) -> None:
-    assert by is None or by.office_id == office_id  # doors look batches up in the member's office
-    if by is not None and not by.can("import.run"):
-        raise NotAllowed("Your role does not allow importing people.")
-
-
 def stale_seconds() -> int:
     return int(getattr(settings, "IMPORT_STALE_SECONDS", STALE_SECONDS))
 
@@ -99,7 +94,7 @@ def create_batch(
     """Store the file under media/imports/ and detect its shape (format, encoding, delimiter,
     header). A file that is not a table (empty, binary, an unreadable spreadsheet) is refused
     and nothing is kept."""
-    _require(by, office.pk)
+    require(by, "import.run", office.pk)
     if isinstance(uploaded, str | Path):
         path = Path(uploaded)
         if not path.is_file():
@@ -140,7 +135,7 @@ def change_shape(
 ) -> ImportBatch:
     """Read the file again with the given header, delimiter or encoding (None: detect). A
     mapping that names columns the new shape does not have is dropped."""
-    _require(by, batch.office_id)
+    require(by, "import.run", batch.office_id)
     _editable(batch)
     try:
         shape = detect_shape(
@@ -220,7 +215,7 @@ def set_mapping(
 ) -> ImportBatch:
     """Choose the columns' fields, the match rules (in order; None: the default ones) and the
     tag every person of the batch gets (created when the office has none of that name)."""
-    _require(by, batch.office_id)
+    require(by, "import.run", batch.office_id)
     _editable(batch)
     chosen = _mapping(mapping)
     problems = mapping_problems(chosen, FileShape.from_dict(batch.shape))
@@ -321,7 +316,7 @@ def _match_text(outcome: Any) -> str:
 @transaction.atomic
 def start_import(batch: ImportBatch, *, by: Membership | None) -> Job:
     """Queue the import as a background job (its page shows the progress)."""
-    _require(by, batch.office_id)
+    require(by, "import.run", batch.office_id)
     batch = ImportBatch.objects.select_for_update().select_related("office").get(pk=batch.pk)
     if batch.state != ImportState.MAPPED:
         raise ImportRefused(
@@ -421,7 +416,7 @@ def _close_job(job_id: int, state: str, *, error: str = "", **fields: Any) -> No
 def resume_batch(batch: ImportBatch, *, by: Membership | None, force: bool = False) -> Job:
     """Queue a stopped import again: it goes on after its checkpoint. A batch that is still
     running (a heartbeat within the stale period) is refused unless `force`."""
-    _require(by, batch.office_id)
+    require(by, "import.run", batch.office_id)
     batch = ImportBatch.objects.select_for_update().select_related("office").get(pk=batch.pk)
     if batch.state in EDITABLE or batch.state == ImportState.FINISHED:
         raise ImportRefused(
@@ -507,7 +502,7 @@ def retry_failure(
     goes down by one) and the failure is marked fixed. Still wrong: ImportRefused with the
     reasons, and nothing changes."""
     batch = ImportBatch.objects.select_related("office", "started_by").get(pk=failure.batch_id)
-    _require(by, batch.office_id)
+    require(by, "import.run", batch.office_id)
     if batch.state in EDITABLE:
         raise ImportRefused("This import has not run yet.")
     importer = Importer(batch)
@@ -547,7 +542,7 @@ def save_mapping(
     office: Office, *, by: Membership | None, name: str, mapping: Mapping | dict
 ) -> SavedMapping:
     """Keep a mapping under a name for the next files; the same name replaces it."""
-    _require(by, office.pk)
+    require(by, "import.run", office.pk)
     name = " ".join(name.split())
     if not name or len(name) > 100:
         raise ImportRefused("A saved mapping needs a name of 1 to 100 characters.")
@@ -565,7 +560,7 @@ def save_mapping(
 
 @transaction.atomic
 def delete_mapping(saved: SavedMapping, *, by: Membership | None) -> None:
-    _require(by, saved.office_id)
+    require(by, "import.run", saved.office_id)
     audit.record(
         by,
         "import.mapping_deleted",

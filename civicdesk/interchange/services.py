@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
-from civicdesk.core.errors import DomainError, NotAllowed
+from civicdesk.core.access import require
+from civicdesk.core.errors import DomainError
 from civicdesk.jobs.services import start_job
 
 from . import exporting, importing
@@ -51,12 +52,6 @@ class InterchangeRefused(DomainError):
 
     code = "interchange_refused"
     status = 400
-
-
-def _require(by: Membership | None, office_id: int) -> None:
-    assert by is None or by.office_id == office_id  # doors check this; a mismatch is a bug
-    if by is not None and not by.can("interchange.run"):
-        raise NotAllowed(_("Your role does not allow this."))
 
 
 # ---------------------------------------------------------------- ZIP files
@@ -203,7 +198,7 @@ def import_folder(
 ) -> InterchangeRun:
     """Import the House CMS export in `source` (a folder, or a ZIP of one) now. Raises
     InterchangeRefused (the run says why) when it is not an export."""
-    _require(by, office.pk)
+    require(by, "interchange.run", office.pk)
     source = Path(source)
     run = _new_run(office, RunKind.IMPORT, by=by, filename=str(source))
     with tempfile.TemporaryDirectory(prefix="cms-import-") as scratch:
@@ -214,7 +209,7 @@ def import_folder(
 def start_import(office: Office, *, by: Membership | None, upload: UploadedFile) -> InterchangeRun:
     """Keep an uploaded ZIP of an export and queue its import (job "interchange.import").
     Refused (InterchangeRefused, nothing kept) when it is not a ZIP of an export."""
-    _require(by, office.pk)
+    require(by, "interchange.run", office.pk)
     name = (upload.name or "export.zip").replace("\\", "/").rsplit("/", 1)[-1][:200]
     if not upload.size:
         raise InterchangeRefused(_("%(name)s is empty.") % {"name": name})
@@ -285,7 +280,7 @@ def export_folder(
     office: Office, target: str | Path, *, by: Membership | None, progress: Progress | None = None
 ) -> InterchangeRun:
     """Export the office into the folder `target`, which must not exist yet or be empty."""
-    _require(by, office.pk)
+    require(by, "interchange.run", office.pk)
     target = Path(target).absolute()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InterchangeRefused(
@@ -316,7 +311,7 @@ def _audit_export(run: InterchangeRun, report: Report) -> None:
 
 def start_export(office: Office, *, by: Membership | None) -> InterchangeRun:
     """Queue an export of the office (job "interchange.export"), downloadable as a ZIP."""
-    _require(by, office.pk)
+    require(by, "interchange.run", office.pk)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     with transaction.atomic():
         run = InterchangeRun.objects.create(
@@ -360,7 +355,7 @@ def run_export(run: InterchangeRun, *, progress: Progress | None = None) -> Inte
 
 def download_export(run: InterchangeRun, *, by: Membership | None) -> File:
     """The export's ZIP, opened for reading; every download is audited."""
-    _require(by, run.office_id)
+    require(by, "interchange.run", run.office_id)
     handle = run.result.open("rb")
     audit.record(by, "interchange.export_downloaded", run, office=run.office,
                  changes={"file": run.filename})  # fmt: skip
@@ -372,7 +367,7 @@ def download_export(run: InterchangeRun, *, by: Membership | None) -> File:
 
 def bring_in(office: Office, *, by: Membership | None) -> Report:
     """Bring in the staged records whose type has a handler now (after a module landed)."""
-    _require(by, office.pk)
+    require(by, "interchange.run", office.pk)
     report = bring_in_staged(office, by=by)
     audit.record(by, "interchange.brought_in", None, office=office,
                  changes={"totals": report.totals()},

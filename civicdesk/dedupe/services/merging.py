@@ -37,10 +37,10 @@ from civicdesk import audit
 from civicdesk.accounts.models import Membership
 from civicdesk.constituents import services as constituent_services
 from civicdesk.constituents.models import PERSON_FLAGS, Person, PersonTag
+from civicdesk.core.access import require
 from civicdesk.dedupe.errors import MergeRefused, UndoRefused
 from civicdesk.dedupe.links import person_links
 from civicdesk.dedupe.models import DuplicatePair, Merge, PairStatus
-from civicdesk.dedupe.services._common import require
 from civicdesk.tags import services as tag_services
 from civicdesk.tags.models import Tag
 

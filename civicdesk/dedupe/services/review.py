@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
 from civicdesk.constituents.models import Person
+from civicdesk.core.access import require
 from civicdesk.dedupe import engine
 from civicdesk.dedupe.errors import DecisionRefused, SettingsRefused
 from civicdesk.dedupe.models import DedupeSettings, DuplicatePair, Merge, PairStatus
-from civicdesk.dedupe.services._common import require
 from civicdesk.dedupe.services.merging import merge
 
 __all__ = ["DECISIONS", "decide_pair", "merge_pair", "set_auto_merge_threshold"]

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from civicdesk import audit
 from civicdesk.accounts.models import Membership, Office
 from civicdesk.constituents.models import Person
+from civicdesk.core.access import require
 from civicdesk.dedupe import engine, queries
 from civicdesk.dedupe.models import DedupeSettings, DuplicatePair, PairStatus
-from civicdesk.dedupe.services._common import require
 from civicdesk.dedupe.services.merging import merge
 from civicdesk.jobs.models import Job, JobState
 from civicdesk.jobs.services import start_job
